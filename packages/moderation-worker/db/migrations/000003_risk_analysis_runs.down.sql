@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS risk_analysis_runs;
