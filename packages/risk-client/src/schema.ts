@@ -39,6 +39,13 @@ export const analyzeRequestSchema = z.object({
 });
 export type AnalyzeRequest = z.infer<typeof analyzeRequestSchema>;
 
+// Checked but not copied: zod's record copy silently drops a `__proto__` key, losing data. The
+// normaliser makes the bounded, prototype-free copy (payload.ts).
+const jsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected a JSON object',
+);
+
 /**
  * One signal as the engine sends it, before normalisation. Strings are loose on purpose (the
  * normaliser owns their meaning); types are strict, so a wrong type is an invalid response.
@@ -53,7 +60,7 @@ export const rawSignalSchema = z.object({
   reasonCode: z.string().nullish(),
   recommendedQueue: z.boolean().nullish(),
   score: z.number().finite().nullish(),
-  payload: z.record(z.string(), z.unknown()).nullish(),
+  payload: jsonObject.nullish(),
   occurredAt: z.string().nullish(),
 });
 export type RawSignal = z.infer<typeof rawSignalSchema>;
