@@ -1,1 +1,29 @@
-export {};
+// The public face: the library interface of the fake engine and its building blocks for tests.
+export type { ResponseLogEntry } from './context.js';
+export {
+  DEFAULT_DETECTORS,
+  DETECTOR_VERSION,
+  DETECTORS_BY_NAME,
+  type Detector,
+  FAST_PRECISE,
+  fastPrecise,
+  HISTORY_WATCH_MIN_EVENTS,
+  historyWatch,
+  matchPace,
+  RATING_JUMP,
+  ratingJump,
+  runDetectors,
+  unknownSubjects,
+} from './detectors/index.js';
+export { MAX_BODY_BYTES } from './fault-responses.js';
+export { type ParsedFault, parseFaultSpec } from './fault-spec-parser.js';
+export {
+  type FaultBehaviour,
+  type FaultScope,
+  type FaultSpec,
+  HOSTILE_VARIANTS,
+  type HostileVariant,
+} from './faults.js';
+export { HOSTILE_NESTING_DEPTH, HOSTILE_STRING_LENGTH } from './hostile-bodies.js';
+export { DEFAULT_RECORD_LIMIT, type RecordedRequest } from './recorder.js';
+export { type FakeRiskEngine, type FakeRiskEngineOptions, startFakeRiskEngine } from './server.js';
