@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { migrateUp } from '../db/migrate.js';
+import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
+import { type OutboxDelivery, startOutboxDelivery } from './delivery.js';
+import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
+
+const BACKLOG = 200;
+
+let db: TempDatabase;
+const pools: pg.Pool[] = [];
+
+beforeAll(async () => {
+  db = await createTempDatabase('notify_once');
+  await applyApiSchema(db.url);
+  await migrateUp(db.url);
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.end()));
+  await db?.drop();
+});
+
+it('delivers each notification of a shared backlog exactly once with two replicas polling', async () => {
+  const seed = openPool(1);
+  pools.push(seed);
+  const signalIds = Array.from({ length: BACKLOG }, () => randomUUID());
+  await seed.query(
+    `INSERT INTO notification_outbox (type, dedupe_key, payload_json)
+     SELECT $1, key, payload FROM unnest($2::text[], $3::jsonb[]) AS rows (key, payload)`,
+    [SIGNAL_QUEUED, signalIds.map(signalDedupeKey), signalIds.map((id) => JSON.stringify(queued(id)))],
+  );
+
+  const deliveries = new Map<string, number>();
+  let allDelivered: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    allDelivered = resolve;
+  });
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const signal = (body.embeds[0].fields as { name: string; value: string }[]).find(
+        (f) => f.name === 'Signal',
+      );
+      const id = signal?.value.replaceAll('`', '') ?? 'missing';
+      deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+      response.writeHead(204).end();
+      if (deliveries.size === BACKLOG) allDelivered();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/1/token`;
+
+  // Two replicas: separate pools, registries and loops, all claiming the same rows at once.
+  const registries = [new Registry(), new Registry()];
+  const replicas: OutboxDelivery[] = registries.map((registry) => {
+    const pool = openPool(4);
+    pools.push(pool);
+    return startOutboxDelivery({
+      pool,
+      webhookUrl: url,
+      logger: pino({ level: 'silent' }),
+      registry,
+      concurrency: 8,
+      pollIntervalMs: 10,
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  expect(deliveries.size).toBe(BACKLOG);
+  expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
+  expect(new Set(deliveries.keys())).toEqual(new Set(signalIds));
+  const rows = await seed.query(
+    `SELECT count(*)::int AS sent, sum(attempts)::int AS attempts
+     FROM notification_outbox WHERE sent_at IS NOT NULL AND last_error IS NULL`,
+  );
+  expect(rows.rows[0]).toEqual({ sent: BACKLOG, attempts: BACKLOG });
+  const sentByReplica = await Promise.all(
+    registries.map(
+      async (registry) =>
+        (await registry.getSingleMetric('moderation_notifications_sent_total')?.get())?.values[0]?.value ?? 0,
+    ),
+  );
+  expect(sentByReplica[0]! + sentByReplica[1]!).toBe(BACKLOG);
+});
+
+function queued(signalId: string): QueuedSignalPayload {
+  return {
+    signalId,
+    source: 'risk_engine',
+    subjectUserId: randomUUID(),
+    matchId: randomUUID(),
+    reporterUserId: null,
+    signalType: 'gameplay_integrity',
+    severity: 'critical',
+    evidenceStrength: 'strong',
+    reasonCode: 'impossible_precision',
+    detectorKey: 'fast-precise',
+    score: 0.97,
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+/** A pool on the test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
+function openPool(max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: db.url, max });
+  pool.on('error', () => undefined);
+  return pool;
+}

@@ -1,0 +1,134 @@
+import type { Severity } from '@geoduels/risk-client/signals';
+import type { QueuedSignalPayload } from './outbox-payload.js';
+
+/** Discord's documented limits for a webhook message (characters). */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  embedTotal: 6000,
+} as const;
+
+/** One embed field. */
+export interface EmbedField {
+  name: string;
+  value: string;
+  inline: boolean;
+}
+
+/** A Discord-compatible webhook body; `allowed_mentions` is empty so nothing ever pings. */
+export interface WebhookMessage {
+  content: string;
+  embeds: [{ title: string; description: string; fields: EmbedField[]; timestamp: string; color: number }];
+  allowed_mentions: { parse: [] };
+}
+
+/** Embed colour per severity: grey, yellow, orange, red. */
+export const SEVERITY_COLORS: Readonly<Record<Severity, number>> = {
+  low: 0x95a5a6,
+  medium: 0xf1c40f,
+  high: 0xe67e22,
+  critical: 0xe74c3c,
+};
+
+const SOURCE_LABELS: Readonly<Record<QueuedSignalPayload['source'], string>> = {
+  player_report: 'Player report',
+  risk_engine: 'Risk engine',
+  moderator: 'Moderator',
+  system: 'System',
+};
+
+/**
+ * Builds the review message for a queued signal. Only the named, bounded fields are shown, never
+ * the signal's opaque payload; every value is escaped so it cannot mention anyone or break markup.
+ * `fallbackTime` is used when the stored occurredAt is not a valid time.
+ */
+export function buildReviewMessage(payload: QueuedSignalPayload, fallbackTime: Date): WebhookMessage {
+  const fields: EmbedField[] = [
+    field('Signal', code(payload.signalId), false),
+    field('Severity', escapeText(payload.severity), true),
+    field('Evidence', escapeText(payload.evidenceStrength), true),
+    field('Score', formatScore(payload.score), true),
+    field('Subject', code(payload.subjectUserId), false),
+    field('Source', escapeText(SOURCE_LABELS[payload.source] ?? payload.source), true),
+    field('Reason code', code(payload.reasonCode), true),
+    field('Signal type', code(payload.signalType), true),
+    field('Match', payload.matchId === null ? 'none' : code(payload.matchId), false),
+  ];
+  if (payload.reporterUserId !== null) fields.push(field('Reporter', code(payload.reporterUserId), false));
+  if (payload.detectorKey !== null) fields.push(field('Detector', code(payload.detectorKey), true));
+  const occurred = new Date(payload.occurredAt);
+  const title = truncate(
+    `${payload.severity.toUpperCase()} ${SOURCE_LABELS[payload.source] ?? 'signal'} needs review`,
+    DISCORD_LIMITS.title,
+  );
+  const description = truncate(
+    `${escapeText(payload.reasonCode)} on ${code(payload.subjectUserId)}`,
+    DISCORD_LIMITS.description,
+  );
+  return {
+    content: truncate(
+      `Moderation signal needs review: ${escapeText(payload.severity)}`,
+      DISCORD_LIMITS.content,
+    ),
+    embeds: [
+      {
+        title,
+        description,
+        fields: fitEmbedTotal(title.length + description.length, fields.slice(0, DISCORD_LIMITS.fields)),
+        timestamp: (Number.isNaN(occurred.getTime()) ? fallbackTime : occurred).toISOString(),
+        color: SEVERITY_COLORS[payload.severity] ?? SEVERITY_COLORS.low,
+      },
+    ],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/** Escapes Discord markdown and defuses mentions (`@everyone`, `<@id>`) in untrusted text. */
+export function escapeText(text: string): string {
+  return text
+    .replace(/[\\*_~`|>#[\]()-]/g, (char) => `\\${char}`)
+    .replace(/@/g, '@\u200b')
+    .replace(/</g, '<\u200b');
+}
+
+function code(text: string): string {
+  // Inline code renders markdown literally; a backtick inside would close it, so it is replaced.
+  const clean = text.replace(/`/g, "'").replace(/@/g, '@\u200b').replace(/</g, '<\u200b');
+  return `\`${truncate(clean, DISCORD_LIMITS.fieldValue - 2)}\``;
+}
+
+function field(name: string, value: string, inline: boolean): EmbedField {
+  return {
+    name: truncate(name, DISCORD_LIMITS.fieldName),
+    value: truncate(value === '' || value === '``' ? '-' : value, DISCORD_LIMITS.fieldValue),
+    inline,
+  };
+}
+
+function formatScore(score: number): string {
+  return Number.isFinite(score) ? String(Math.round(score * 1000) / 1000) : '-';
+}
+
+function fitEmbedTotal(used: number, fields: EmbedField[]): EmbedField[] {
+  const kept: EmbedField[] = [];
+  let total = used;
+  for (const item of fields) {
+    total += item.name.length + item.value.length;
+    if (total > DISCORD_LIMITS.embedTotal) break;
+    kept.push(item);
+  }
+  return kept;
+}
+
+/** Cuts text to at most `max` UTF-16 units (Discord counts those), marking the cut with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  // Never leave half a surrogate pair behind.
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}

@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { BACKLOG_STATS, CLAIM_DUE_ROWS, MARK_SENT, RESCHEDULE } from './outbox-sql.js';
+
+/** A leased outbox row; `attempts` counts attempts finished before this one. */
+export interface ClaimedRow {
+  id: string;
+  type: string;
+  payload: unknown;
+  attempts: number;
+}
+
+/** Pending notifications, for the backlog metrics. */
+export interface BacklogStats {
+  backlog: number;
+  oldestPendingSeconds: number;
+}
+
+/** Claims up to `limit` due rows and leases them for `leaseMs`; no transaction stays open. */
+export async function claimDueRows(
+  pool: pg.Pool,
+  now: Date,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedRow[]> {
+  const result = await pool.query<{ id: string; type: string; payload_json: unknown; attempts: number }>(
+    CLAIM_DUE_ROWS,
+    [now, limit, leaseMs],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    payload: row.payload_json,
+    attempts: row.attempts,
+  }));
+}
+
+/** Marks a row delivered. */
+export async function markSent(pool: pg.Pool, id: string, now: Date): Promise<void> {
+  await pool.query(MARK_SENT, [id, now]);
+}
+
+/** Records a failed attempt with its error and the time of the next one. */
+export async function reschedule(
+  pool: pg.Pool,
+  id: string,
+  nextAttemptAt: Date,
+  error: string,
+): Promise<void> {
+  await pool.query(RESCHEDULE, [id, nextAttemptAt, error]);
+}
+
+/** Counts pending rows and measures the oldest one's age at `now`. */
+export async function readBacklogStats(pool: pg.Pool, now: Date): Promise<BacklogStats> {
+  const result = await pool.query<{ backlog: number; oldest_seconds: number }>(BACKLOG_STATS, [now]);
+  const row = result.rows[0];
+  return { backlog: row?.backlog ?? 0, oldestPendingSeconds: Math.max(0, row?.oldest_seconds ?? 0) };
+}

@@ -1,0 +1,32 @@
+import { evidenceStrengthSchema, severitySchema, signalSourceSchema } from '@geoduels/risk-client/signals';
+import { z } from 'zod';
+import type { QueuedSignalPayload } from './outbox-payload.js';
+
+const queuedSignalPayloadSchema = z.object({
+  signalId: z.string().min(1),
+  source: signalSourceSchema,
+  subjectUserId: z.string().min(1),
+  matchId: z.string().nullable(),
+  reporterUserId: z.string().nullable(),
+  signalType: z.string(),
+  severity: severitySchema,
+  evidenceStrength: evidenceStrengthSchema,
+  reasonCode: z.string(),
+  detectorKey: z.string().nullable(),
+  score: z.number(),
+  occurredAt: z.string(),
+});
+
+/** An outbox payload read back from the database, or the first problem with it. */
+export type ParsedPayload = { ok: true; payload: QueuedSignalPayload } | { ok: false; problem: string };
+
+/**
+ * Checks a stored outbox payload before it is turned into a message: rows outlive code versions,
+ * and a bad row must be recorded, not crash the loop.
+ */
+export function parseQueuedSignalPayload(json: unknown): ParsedPayload {
+  const parsed = queuedSignalPayloadSchema.safeParse(json);
+  if (parsed.success) return { ok: true, payload: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, problem: `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}` };
+}

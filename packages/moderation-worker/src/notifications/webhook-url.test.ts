@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { redactWebhookUrl, scrubWebhookUrl } from './webhook-url.js';
+
+const URL_WITH_TOKEN = 'https://discord.com/api/webhooks/123456789012345678/AbCdEf-token_value-XYZ';
+
+describe('webhook URL redaction', () => {
+  it('keeps the host and the webhooks prefix, hides the id and token', () => {
+    expect(redactWebhookUrl(URL_WITH_TOKEN)).toBe('https://discord.com/api/webhooks/****');
+  });
+
+  it('hides the whole path of a URL that is not Discord-shaped', () => {
+    expect(redactWebhookUrl('http://hooks.internal:8080/notify/s3cr3t?key=abc')).toBe(
+      'http://hooks.internal:8080/****',
+    );
+    expect(redactWebhookUrl('not a url')).toBe('****');
+  });
+
+  it('removes the URL, its path and its long segments from error text', () => {
+    const text = `POST ${URL_WITH_TOKEN} failed; path /api/webhooks/123456789012345678/AbCdEf-token_value-XYZ; token AbCdEf-token_value-XYZ`;
+    const clean = scrubWebhookUrl(text, URL_WITH_TOKEN);
+    expect(clean).not.toContain('AbCdEf-token_value-XYZ');
+    expect(clean).not.toContain('123456789012345678');
+    expect(clean).toBe('POST **** failed; path ****; token ****');
+  });
+});

@@ -1,0 +1,25 @@
+// Public face of player reports; the package index re-exports from here.
+
+export {
+  PLAYER_REPORT_SIGNAL_TYPE,
+  type PlayerReportResult,
+  playerReportReasonCode,
+  recordPlayerReport,
+} from './record-player-report.js';
+export {
+  normalizeReportCategory,
+  REPORT_CATEGORIES,
+  REPORT_CATEGORY_RULES,
+  REPORT_EVIDENCE_STRENGTH,
+  type ReportCategory,
+  type ReportCategoryRule,
+} from './report-category.js';
+export { REPORT_EXIT, REPORT_USAGE, runReportCommand } from './report-command.js';
+export {
+  type InvalidReport,
+  MAX_REPORT_REASON_LENGTH,
+  type PlayerReportInput,
+  REPORT_REJECTIONS,
+  type ReportField,
+  type ReportRejection,
+} from './report-input.js';
