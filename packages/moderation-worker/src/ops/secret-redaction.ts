@@ -1,0 +1,47 @@
+// Last line of defence for operator output: whatever a driver or server puts into an error
+// message, the configured secrets never reach the terminal (or a CI log that captures it).
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_VARIABLES = ['RISK_ENGINE_TOKEN', 'MODERATION_WEBHOOK_URL'] as const;
+const CONNECTION_VARIABLES = ['POSTGRES_URL', 'REDIS_URL', 'RISK_ENGINE_URL'] as const;
+
+/** The secret strings found in the environment: tokens, webhook URL, passwords inside URLs. */
+export function secretValues(env: Env): string[] {
+  const values: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const value = env[name]?.trim();
+    if (value) values.push(value);
+  }
+  for (const name of CONNECTION_VARIABLES) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    try {
+      const { password, username } = new URL(value);
+      if (password) values.push(password, decodeURIComponent(password));
+      // Redis URLs often carry the password alone in the user part (redis://:secret@ or redis://secret@).
+      if (username && name === 'REDIS_URL' && !password) values.push(username, decodeURIComponent(username));
+    } catch {
+      // Not a URL: the config check reports it; nothing to extract.
+    }
+  }
+  // Longest first so a secret containing another is replaced whole.
+  return [...new Set(values)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every secret value in `text` with `[redacted]`. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** `host:port` of a URL, without credentials, path or query; safe to print. */
+export function describeEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? `${parsed.hostname}:${parsed.port}` : parsed.hostname;
+  } catch {
+    return '[unparseable url]';
+  }
+}

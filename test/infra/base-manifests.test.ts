@@ -1,0 +1,136 @@
+import type { IDeployment } from 'kubernetes-models/apps/v1';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import type { IConfigMap, IContainer, IService } from 'kubernetes-models/v1';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateKubeObject } from './support/kubernetes-schema.js';
+import { findObject, type KubeObject, renderKustomization } from './support/kustomize.js';
+import {
+  expectHardenedPod,
+  expectPinnedImages,
+  expectSecretsByReference,
+  goDurationSeconds,
+  SECRET_VARIABLES,
+} from './support/pod-checks.js';
+
+let objects: KubeObject[];
+let deployment: IDeployment;
+let worker: IContainer;
+let config: IConfigMap;
+
+beforeAll(async () => {
+  objects = await renderKustomization('infra/k3s/base');
+  deployment = findObject<IDeployment>(objects, 'Deployment', 'moderation-worker');
+  worker = deployment.spec!.template.spec!.containers.find((c) => c.name === 'moderation-worker')!;
+  config = findObject<IConfigMap>(objects, 'ConfigMap', 'moderation-worker-config');
+});
+
+describe('infra/k3s/base', () => {
+  it('fails with a clear message, instead of skipping, when kubectl is missing', async () => {
+    await expect(renderKustomization('infra/k3s/base', 'kubectl-not-installed')).rejects.toThrow(
+      /kubectl-not-installed is not installed or not on PATH: the infra tests render the manifests/,
+    );
+  });
+
+  it('renders only objects that pass the Kubernetes schema for their kind', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/moderation-worker-config',
+      'Deployment/moderation-worker',
+      'PodDisruptionBudget/moderation-worker',
+      'Service/moderation-worker',
+      'ServiceAccount/moderation-worker',
+    ]);
+    for (const object of objects) validateKubeObject(object);
+  });
+
+  it('labels every object and pod as part of geoduels', () => {
+    for (const object of objects) {
+      expect(object.metadata.labels?.['app.kubernetes.io/part-of'], object.kind).toBe('geoduels');
+    }
+    expect(deployment.spec!.template.metadata!.labels?.['app.kubernetes.io/part-of']).toBe('geoduels');
+  });
+
+  it('serves the worker on port 8093 named http with liveness and readiness on their paths', () => {
+    expect(worker.ports).toEqual([{ name: 'http', containerPort: 8093, protocol: 'TCP' }]);
+    expect(worker.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(worker.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(worker.startupProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(worker.args).toEqual(['run']);
+  });
+
+  it('gives the drain more time than MODERATION_DRAIN_TIMEOUT before SIGKILL', () => {
+    const drain = goDurationSeconds(config.data!.MODERATION_DRAIN_TIMEOUT!);
+    expect(drain).toBe(25);
+    expect(deployment.spec!.template.spec!.terminationGracePeriodSeconds).toBeGreaterThan(drain + 5);
+  });
+
+  it('runs hardened: non-root 10001, read-only root, no privilege escalation, no capabilities', () => {
+    expectHardenedPod(deployment.spec!.template.spec!);
+    expectPinnedImages(deployment.spec!.template.spec!);
+    expect(worker.image).toMatch(/^ghcr\.io\/sourcelocation\/geoduels-moderation-worker:/);
+  });
+
+  it('requests and limits the resources agreed for the first rollout', () => {
+    expect(worker.resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '1', memory: '256Mi' },
+    });
+  });
+
+  it('takes runtime settings from the ConfigMap, tuned for PgBouncer and a 750ms engine budget', () => {
+    expect(worker.envFrom).toEqual([{ configMapRef: { name: 'moderation-worker-config' } }]);
+    expect(config.data).toMatchObject({
+      RISK_ENGINE_TIMEOUT: '750ms',
+      POSTGRES_PGBOUNCER: 'true',
+      POSTGRES_MAX_CONNS: '5',
+      MODERATION_WORKER_ADDR: ':8093',
+      MODERATION_QUEUE_NAME: 'moderation.risk-analysis',
+      MODERATION_QUEUE_PREFIX: '{moderation}',
+    });
+    expect(Number(config.data!.MODERATION_WORKER_CONCURRENCY)).toBeGreaterThan(0);
+    expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).toContain(config.data!.LOG_LEVEL);
+  });
+
+  it('reads connection strings and engine settings only from Secret references, optional for the engine', () => {
+    expectSecretsByReference(worker);
+    const refs = Object.fromEntries((worker.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));
+    expect(refs.POSTGRES_URL).toEqual({ name: 'moderation-worker-secrets', key: 'POSTGRES_URL' });
+    expect(refs.REDIS_URL).toEqual({ name: 'moderation-worker-secrets', key: 'REDIS_URL' });
+    for (const optional of ['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN', 'MODERATION_WEBHOOK_URL']) {
+      expect(refs[optional], optional).toEqual({
+        name: 'moderation-worker-secrets',
+        key: optional,
+        optional: true,
+      });
+    }
+    for (const key of Object.keys(config.data ?? {})) {
+      expect(SECRET_VARIABLES as readonly string[]).not.toContain(key);
+      expect(key).not.toMatch(/TOKEN|PASSWORD|SECRET/);
+    }
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('exposes metrics through a Service and Prometheus annotations on the real port', () => {
+    const service = findObject<IService>(objects, 'Service', 'moderation-worker');
+    expect(service.spec!.ports).toEqual([{ name: 'http', port: 8093, targetPort: 'http', protocol: 'TCP' }]);
+    const podLabels = deployment.spec!.template.metadata!.labels!;
+    expect(podLabels).toMatchObject(service.spec!.selector!);
+    const annotations = deployment.spec!.template.metadata!.annotations!;
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
+    expect(Number(annotations['prometheus.io/port'])).toBe(worker.ports![0]!.containerPort);
+  });
+
+  it('protects the worker with a disruption budget that matches its pods', () => {
+    const pdb = findObject<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'moderation-worker');
+    expect(deployment.spec!.template.metadata!.labels).toMatchObject(pdb.spec!.selector!.matchLabels!);
+    expect(deployment.spec!.selector.matchLabels).toEqual(pdb.spec!.selector!.matchLabels);
+    expect(pdb.spec!.maxUnavailable).toBe(1);
+  });
+
+  it('never migrates from the default build', () => {
+    expect(objects.some((o) => o.kind === 'Job')).toBe(false);
+    for (const container of deployment.spec!.template.spec!.containers) {
+      expect([...(container.command ?? []), ...(container.args ?? [])]).not.toContain('migrate');
+    }
+    expect(deployment.spec!.template.spec!.initContainers).toBeUndefined();
+  });
+});

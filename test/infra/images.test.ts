@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copySpec, envKeys, execForm, parseDockerfile, type Stage } from './support/dockerfile.js';
+import { dockerignoreMatcher } from './support/dockerignore.js';
+import { REPO_ROOT } from './support/repo.js';
+
+interface ImageExpectation {
+  dockerfile: string;
+  port: number;
+  entryScript: string;
+  /** A numeric uid is required where the manifests pin runAsUser to it. */
+  user: string | null;
+}
+
+const images: ImageExpectation[] = [
+  {
+    dockerfile: 'packages/moderation-worker/Dockerfile',
+    port: 8093,
+    entryScript: 'packages/moderation-worker/dist/cli.js',
+    user: '10001',
+  },
+  {
+    dockerfile: 'packages/fake-risk-engine/Dockerfile',
+    port: 8096,
+    entryScript: 'packages/fake-risk-engine/dist/bin.js',
+    user: null,
+  },
+];
+
+const SECRET_NAME = /TOKEN|PASSWORD|SECRET|API_KEY|PRIVATE|POSTGRES_URL|REDIS_URL|WEBHOOK/i;
+
+let isIgnored: (path: string) => boolean;
+
+beforeAll(async () => {
+  isIgnored = dockerignoreMatcher(await readFile(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
+});
+
+function finalStage(stages: Stage[]): Stage {
+  return stages.at(-1)!;
+}
+
+function lastArgs(stage: Stage, keyword: string): string | undefined {
+  return stage.instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
+}
+
+describe('.dockerignore', () => {
+  it('keeps dependencies, build output, git history and env files out of the build context', () => {
+    for (const excluded of [
+      'node_modules',
+      'packages/moderation-worker/node_modules',
+      'packages/risk-client/dist',
+      '.git',
+      '.env',
+      'packages/moderation-worker/.env',
+    ]) {
+      expect(isIgnored(excluded), excluded).toBe(true);
+    }
+    expect(isIgnored('packages/moderation-worker/src/cli.ts')).toBe(false);
+  });
+});
+
+describe.each(images)('$dockerfile', (image) => {
+  let stages: Stage[];
+
+  beforeAll(async () => {
+    const file = path.join(REPO_ROOT, image.dockerfile);
+    if (!existsSync(file)) throw new Error(`${image.dockerfile} does not exist`);
+    stages = parseDockerfile(await readFile(file, 'utf8'));
+  });
+
+  it('builds in stages from a Node LTS base pinned to a version tag', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) {
+      const match = /^(?:docker\.io\/(?:library\/)?)?node:(\d+)[\w.-]*$/.exec(stage.image);
+      expect(match, `${stage.image} is node:<version>`).not.toBeNull();
+      const major = Number(match![1]);
+      expect(major % 2, `node ${major} is an LTS line`).toBe(0);
+      expect(major).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('installs only production dependencies into the runtime stage', () => {
+    const runs = finalStage(stages)
+      .instructions.filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args);
+    const installs = runs.filter((r) => /\bnpm (ci|install)\b/.test(r));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install).toMatch(/\bnpm ci\b[^&]*--omit=dev/);
+  });
+
+  it('copies only files that exist in the context and survive .dockerignore', () => {
+    const stageNames = new Set<string>();
+    for (const stage of stages) {
+      for (const copy of stage.instructions.filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')) {
+        const spec = copySpec(copy.args);
+        if (spec.from !== null) {
+          expect(stageNames, `line ${copy.line}: --from=${spec.from} names an earlier stage`).toContain(
+            spec.from,
+          );
+          continue;
+        }
+        for (const source of spec.sources) {
+          expect(existsSync(path.join(REPO_ROOT, source)), `line ${copy.line}: ${source} exists`).toBe(true);
+          expect(isIgnored(source), `line ${copy.line}: ${source} is not excluded by .dockerignore`).toBe(
+            false,
+          );
+        }
+      }
+      if (stage.name !== null) stageNames.add(stage.name);
+    }
+  });
+
+  it('starts node directly in exec form on a script built from existing source', () => {
+    const stage = finalStage(stages);
+    const entrypoint = lastArgs(stage, 'ENTRYPOINT');
+    const cmd = lastArgs(stage, 'CMD');
+    const command = [
+      ...(entrypoint === undefined ? [] : (execForm(entrypoint) ?? ['<shell form>'])),
+      ...(cmd === undefined || entrypoint !== undefined ? [] : (execForm(cmd) ?? ['<shell form>'])),
+    ];
+    expect(command[0], 'exec form starting with node').toBe('node');
+    expect(command[1]).toBe(image.entryScript);
+    const source = image.entryScript.replace('/dist/', '/src/').replace(/\.js$/, '.ts');
+    expect(existsSync(path.join(REPO_ROOT, source)), `${source} exists`).toBe(true);
+    if (cmd !== undefined) expect(execForm(cmd), 'CMD in exec form').not.toBeNull();
+  });
+
+  it('runs as a non-root user and exposes its real port', () => {
+    const stage = finalStage(stages);
+    const user = lastArgs(stage, 'USER');
+    expect(user, 'USER is set').toBeDefined();
+    const uid = user!.split(':')[0]!;
+    expect(['root', '0']).not.toContain(uid);
+    if (image.user !== null) expect(uid).toBe(image.user);
+    const exposed = stage.instructions
+      .filter((i) => i.keyword === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/));
+    expect(exposed.map((p) => Number.parseInt(p, 10))).toEqual([image.port]);
+  });
+
+  it('bakes no secrets into the image', () => {
+    for (const stage of stages) {
+      for (const instruction of stage.instructions) {
+        if (instruction.keyword === 'ENV') {
+          for (const key of envKeys(instruction.args))
+            expect(key, `line ${instruction.line}`).not.toMatch(SECRET_NAME);
+        }
+        if (instruction.keyword === 'ARG') expect(instruction.args).not.toMatch(SECRET_NAME);
+        if (instruction.keyword === 'COPY') {
+          expect(instruction.args).not.toMatch(/(^|\s|\/)\.env\b|\.npmrc|id_rsa|\.pem\b/);
+        }
+      }
+    }
+  });
+});
+
+describe('packages/moderation-worker/Dockerfile', () => {
+  it('ships the migrations where `migrate up` resolves them, next to dist/', async () => {
+    const stages = parseDockerfile(
+      await readFile(path.join(REPO_ROOT, 'packages/moderation-worker/Dockerfile'), 'utf8'),
+    );
+    const stage = finalStage(stages);
+    expect(lastArgs(stage, 'WORKDIR')).toBe('/app');
+    const copies = stage.instructions.filter((i) => i.keyword === 'COPY').map((i) => copySpec(i.args));
+    expect(copies).toContainEqual({
+      from: null,
+      sources: ['packages/moderation-worker/db'],
+      destination: 'packages/moderation-worker/db',
+    });
+    expect(existsSync(path.join(REPO_ROOT, 'packages/moderation-worker/db/migrations'))).toBe(true);
+    expect(copies.map((c) => c.destination)).toContain('packages/moderation-worker/dist');
+    expect(lastArgs(stage, 'CMD')).toBe('["run"]');
+  });
+});
