@@ -1,1 +1,44 @@
-export {};
+// Public face of @geoduels/moderation-worker for the game API and operators' tooling. The worker
+// process itself is the `moderation-worker` bin; its internals are deliberately not exported.
+
+export type { WorkerConfig } from './config.js';
+export {
+  forceSchemaVersion,
+  MigrationError,
+  type MigrationErrorKind,
+  type MigrationRun,
+  type MigrationStatus,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  REQUIRED_SCHEMA_VERSION,
+  readSchemaVersion,
+  type SchemaVersion,
+} from './db/migrate.js';
+export { MIGRATIONS_DIR } from './db/migration-files.js';
+export {
+  BACKOFF_STRATEGY,
+  createProducerConnection,
+  DEFAULT_JOB_OPTIONS,
+  describeJobDataError,
+  type EnqueueResult,
+  enqueueRankedMatchPersisted,
+  JOB_NAME,
+  openRankedMatchQueue,
+  QUEUE_NAME,
+  QUEUE_PREFIX,
+  type QueueLocation,
+  type RankedMatchJob,
+  rankedMatchJobId,
+  rankedMatchJobSchema,
+} from './job.js';
+export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
+export {
+  PLAYER_REPORT_SIGNAL_TYPE,
+  type PlayerReportInput,
+  type PlayerReportResult,
+  REPORT_CATEGORIES,
+  type ReportCategory,
+  recordPlayerReport,
+} from './reports/index.js';
+export type { RunStatus } from './store.js';

@@ -1,0 +1,41 @@
+import { workerConfigFromEnv } from '../config.js';
+import { createLogger } from '../logger.js';
+import { run } from '../main.js';
+import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
+
+/** Usage of `moderation-worker run`. */
+export const RUN_USAGE = `Usage: moderation-worker run
+
+Consumes ranked-match analysis jobs until SIGTERM/SIGINT, then drains (MODERATION_DRAIN_TIMEOUT) and exits 0.
+Serves /health/live, /health/ready, /health and /metrics on MODERATION_WORKER_ADDR (default :8093).
+Never migrates: stays not-ready until "migrate up" brought the schema to the version it needs.
+Environment: POSTGRES_URL (required), POSTGRES_MAX_CONNS, POSTGRES_PGBOUNCER, REDIS_URL, MODERATION_QUEUE_NAME,
+MODERATION_QUEUE_PREFIX, MODERATION_WORKER_ADDR, MODERATION_WORKER_CONCURRENCY, RISK_ENGINE_URL,
+RISK_ENGINE_TOKEN, RISK_ENGINE_TIMEOUT, RISK_ANALYSIS_MAX_DEFER, MODERATION_WEBHOOK_URL,
+MODERATION_NOTIFY_CONCURRENCY, MODERATION_DRAIN_TIMEOUT, LOG_LEVEL.
+`;
+
+/** Runs the worker until a termination signal; resolves to the exit code. */
+export async function runCommand(env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+  let config: ReturnType<typeof workerConfigFromEnv>;
+  try {
+    config = workerConfigFromEnv(env);
+  } catch (error) {
+    const message = configErrorMessage(error);
+    if (message === null) throw error;
+    return usageError(io, `invalid configuration: ${message}`);
+  }
+  const logger = createLogger(config.logLevel);
+  const worker = await run(config, { logger });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  logger.info({ signal }, 'termination requested');
+  // A second signal, or a stop that hangs past the drain bound, must still end the process.
+  const guard = setTimeout(() => process.exit(EXIT.failure), config.drainTimeoutMs + 4_000);
+  guard.unref();
+  process.once('SIGTERM', () => process.exit(EXIT.failure));
+  await worker.stop();
+  return EXIT.ok;
+}

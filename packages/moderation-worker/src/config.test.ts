@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { WorkerConfigError, workerConfigFromEnv } from './config.js';
+
+const BASE = { POSTGRES_URL: 'postgres://u:pw@db:5432/geoduels' };
+
+describe('worker configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = workerConfigFromEnv(BASE);
+    expect(JSON.parse(JSON.stringify(config))).toEqual({
+      postgresUrl: BASE.POSTGRES_URL,
+      postgresMaxConns: 10,
+      postgresPgbouncer: false,
+      redisUrl: 'redis://127.0.0.1:6379',
+      queueName: 'moderation.risk-analysis',
+      queuePrefix: '{moderation}',
+      addr: { port: 8093 },
+      concurrency: 32,
+      riskEngine: { enabled: false, url: null, token: null, timeoutMs: 750 },
+      maxDeferMs: 86_400_000,
+      webhookUrl: null,
+      notifyConcurrency: 4,
+      drainTimeoutMs: 25_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      POSTGRES_MAX_CONNS: '20',
+      POSTGRES_PGBOUNCER: 'true',
+      REDIS_URL: 'rediss://cache:6380',
+      MODERATION_QUEUE_NAME: 'q',
+      MODERATION_QUEUE_PREFIX: '{p}',
+      MODERATION_WORKER_ADDR: '[::1]:9000',
+      MODERATION_WORKER_CONCURRENCY: '8',
+      RISK_ENGINE_URL: 'http://engine:8096/',
+      RISK_ENGINE_TOKEN: 'secret',
+      RISK_ENGINE_TIMEOUT: '1.5s',
+      RISK_ANALYSIS_MAX_DEFER: '1h30m',
+      MODERATION_WEBHOOK_URL: 'https://discord.example/api/webhooks/1/abc',
+      MODERATION_NOTIFY_CONCURRENCY: '2',
+      MODERATION_DRAIN_TIMEOUT: '10s',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config).toMatchObject({
+      postgresMaxConns: 20,
+      postgresPgbouncer: true,
+      redisUrl: 'rediss://cache:6380',
+      queueName: 'q',
+      queuePrefix: '{p}',
+      addr: { host: '::1', port: 9000 },
+      concurrency: 8,
+      maxDeferMs: 5_400_000,
+      webhookUrl: 'https://discord.example/api/webhooks/1/abc',
+      notifyConcurrency: 2,
+      drainTimeoutMs: 10_000,
+      logLevel: 'debug',
+    });
+    expect(config.riskEngine).toMatchObject({ enabled: true, url: 'http://engine:8096', timeoutMs: 1_500 });
+    expect(config.riskEngine.token).toBe('secret');
+  });
+
+  const bad: Array<[string, string]> = [
+    ['POSTGRES_URL', ''],
+    ['POSTGRES_URL', 'mysql://db/x'],
+    ['POSTGRES_MAX_CONNS', '0'],
+    ['POSTGRES_MAX_CONNS', '1.5'],
+    ['POSTGRES_PGBOUNCER', 'yes please'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['MODERATION_QUEUE_NAME', 'a:b'],
+    ['MODERATION_WORKER_ADDR', '8093'],
+    ['MODERATION_WORKER_ADDR', ':99999'],
+    ['MODERATION_WORKER_CONCURRENCY', '-1'],
+    ['RISK_ANALYSIS_MAX_DEFER', 'forever'],
+    ['MODERATION_WEBHOOK_URL', 'not a url'],
+    ['MODERATION_NOTIFY_CONCURRENCY', 'x'],
+    ['MODERATION_DRAIN_TIMEOUT', '30s'],
+    ['LOG_LEVEL', 'loud'],
+  ];
+  for (const [variable, value] of bad) {
+    it(`names ${variable} when it is "${value}"`, () => {
+      const env = { ...BASE, [variable]: value };
+      let caught: unknown;
+      try {
+        workerConfigFromEnv(env);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(WorkerConfigError);
+      expect(caught).toMatchObject({ variable });
+      expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
+    });
+  }
+
+  it('lets the client name its own variables', () => {
+    expect(() => workerConfigFromEnv({ ...BASE, RISK_ENGINE_TIMEOUT: 'soon' })).toThrow(
+      expect.objectContaining({ variable: 'RISK_ENGINE_TIMEOUT' }),
+    );
+  });
+
+  it('never shows the engine token or the webhook URL secret when serialised', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      RISK_ENGINE_URL: 'http://e',
+      RISK_ENGINE_TOKEN: 'tok-123',
+    });
+    expect(JSON.stringify(config)).not.toContain('tok-123');
+  });
+});

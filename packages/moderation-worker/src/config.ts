@@ -1,0 +1,161 @@
+import { parseGoDuration, type RiskEngineConfig, riskEngineConfigFromEnv } from '@geoduels/risk-client';
+
+/** A bad environment variable; `variable` names it so the operator knows what to fix. */
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+/** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
+export interface ListenAddress {
+  host: string | undefined;
+  port: number;
+}
+
+/** pino levels accepted in LOG_LEVEL. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the worker process reads from its environment, validated. */
+export interface WorkerConfig {
+  postgresUrl: string;
+  /** Upper bound of the PostgreSQL pool (POSTGRES_MAX_CONNS, default 10). */
+  postgresMaxConns: number;
+  /** Transaction pooling in front of PostgreSQL: never use named prepared statements (default false). */
+  postgresPgbouncer: boolean;
+  redisUrl: string;
+  queueName: string;
+  /** BullMQ key prefix, hash-tagged so every key of the queue lands in one Redis Cluster slot. */
+  queuePrefix: string;
+  addr: ListenAddress;
+  concurrency: number;
+  riskEngine: RiskEngineConfig;
+  /** How long a match may stay deferred before it is abandoned (RISK_ANALYSIS_MAX_DEFER, default 24h). */
+  maxDeferMs: number;
+  /** Secret; null leaves outbox rows pending. */
+  webhookUrl: string | null;
+  notifyConcurrency: number;
+  /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
+  drainTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Where the queue lives: the part of the config the operator commands need. */
+export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePrefix'>;
+
+/** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
+export function workerConfigFromEnv(env: Env): WorkerConfig {
+  const webhook = optional(env, 'MODERATION_WEBHOOK_URL');
+  return {
+    postgresUrl: postgresUrlFromEnv(env),
+    postgresMaxConns: integer(env, 'POSTGRES_MAX_CONNS', 10, 1, 1000),
+    postgresPgbouncer: boolean(env, 'POSTGRES_PGBOUNCER', false),
+    ...queueConfigFromEnv(env),
+    addr: listenAddress(env, 'MODERATION_WORKER_ADDR', ':8093'),
+    concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 32, 1, 1000),
+    riskEngine: riskEngineConfigFromEnv(env),
+    maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
+    webhookUrl:
+      webhook === undefined ? null : url(env, 'MODERATION_WEBHOOK_URL', undefined, ['http:', 'https:']),
+    notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
+    drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
+    logLevel: logLevel(env),
+  };
+}
+
+/** POSTGRES_URL alone (migrate, backfill); throws WorkerConfigError. */
+export function postgresUrlFromEnv(env: Env): string {
+  return url(env, 'POSTGRES_URL', undefined, ['postgres:', 'postgresql:']);
+}
+
+/** REDIS_URL, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */
+export function queueConfigFromEnv(env: Env): QueueConfig {
+  return {
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    queueName: queueName(env),
+    queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? '{moderation}',
+  };
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function url(env: Env, name: string, fallback: string | undefined, protocols: string[]): string {
+  const value = optional(env, name) ?? fallback;
+  if (value === undefined) throw new WorkerConfigError(name, 'is required');
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new WorkerConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new WorkerConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+  }
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = optional(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new WorkerConfigError(name, `must be a whole number (got "${value}")`);
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) throw new WorkerConfigError(name, `must be between ${min} and ${max}`);
+  return parsed;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new WorkerConfigError(name, `must be true or false (got "${value}")`);
+}
+
+function duration(env: Env, name: string, fallback: string, minMs: number, maxMs: number): number {
+  const value = optional(env, name) ?? fallback;
+  let ms: number;
+  try {
+    ms = parseGoDuration(value);
+  } catch (error) {
+    throw new WorkerConfigError(name, (error as Error).message);
+  }
+  if (ms < minMs || ms > maxMs) {
+    throw new WorkerConfigError(name, `must be between ${minMs} ms and ${maxMs} ms (got "${value}")`);
+  }
+  return ms;
+}
+
+function queueName(env: Env): string {
+  const value = optional(env, 'MODERATION_QUEUE_NAME') ?? 'moderation.risk-analysis';
+  // BullMQ builds keys as prefix:name:..., so a colon in the name would split it.
+  if (value.includes(':')) throw new WorkerConfigError('MODERATION_QUEUE_NAME', 'must not contain ":"');
+  return value;
+}
+
+function listenAddress(env: Env, name: string, fallback: string): ListenAddress {
+  const value = optional(env, name) ?? fallback;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port > 65_535)
+    throw new WorkerConfigError(name, `must look like :8093 or host:port (got "${value}")`);
+  const host = match[1] ?? match[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+function logLevel(env: Env): LogLevel {
+  const value = (optional(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new WorkerConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
+  }
+  return value as LogLevel;
+}

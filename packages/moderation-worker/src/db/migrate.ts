@@ -1,0 +1,180 @@
+// golang-migrate compatible bookkeeping: one row in schema_migrations(version, dirty). A version is
+// marked dirty before its SQL runs and clean in the same transaction as the SQL, so a failure leaves
+// the dirty flag behind exactly as golang-migrate would, and either tool can take over.
+import pg from 'pg';
+import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
+
+/** The schema version this build of the worker needs before it consumes jobs. */
+export const REQUIRED_SCHEMA_VERSION = 3;
+
+/** What schema_migrations says; `version` null when nothing was ever applied. */
+export interface SchemaVersion {
+  version: number | null;
+  dirty: boolean;
+}
+
+/** Why a migration command refused or failed. */
+export type MigrationErrorKind = 'dirty' | 'failed' | 'unknown_version';
+
+/** A migration command that could not complete; `kind` says why, `version` where. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(
+    readonly kind: MigrationErrorKind,
+    readonly version: number | null,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The outcome of `up`/`down`: the versions applied or reverted, in order. */
+export interface MigrationRun {
+  from: number | null;
+  to: number | null;
+  applied: number[];
+}
+
+/** Where a database stands against the migrations on disk. */
+export interface MigrationStatus extends SchemaVersion {
+  available: number[];
+  pending: number[];
+  required: number;
+}
+
+// Fixed key: every migrator of this project serialises on it, whatever database it targets.
+const LOCK_KEY = '7318447650112933301';
+const UNDEFINED_TABLE = '42P01';
+
+type Queryable = Pick<pg.Pool | pg.ClientBase, 'query'>;
+
+/** Reads the applied schema version; a database without schema_migrations is at version null. */
+export async function readSchemaVersion(db: Queryable): Promise<SchemaVersion> {
+  try {
+    const result = await db.query<{ version: string; dirty: boolean }>(
+      'SELECT version, dirty FROM schema_migrations LIMIT 1',
+    );
+    const row = result.rows[0];
+    return row ? { version: Number(row.version), dirty: row.dirty } : { version: null, dirty: false };
+  } catch (error) {
+    if ((error as { code?: string }).code === UNDEFINED_TABLE) return { version: null, dirty: false };
+    throw error;
+  }
+}
+
+/** Applies pending migrations (all, or the next `steps`). */
+export async function migrateUp(databaseUrl: string, options: { steps?: number; dir?: string } = {}) {
+  return withMigrator(databaseUrl, options.dir, async (client, files, current) => {
+    const pending = files.filter((file) => file.version > (current ?? 0));
+    const chosen = options.steps === undefined ? pending : pending.slice(0, options.steps);
+    for (const file of chosen) await apply(client, file.version, file.up, file.version);
+    return chosen.map((file) => file.version);
+  });
+}
+
+/** Reverts the last `steps` applied migrations (default 1). */
+export async function migrateDown(databaseUrl: string, options: { steps?: number; dir?: string } = {}) {
+  return withMigrator(databaseUrl, options.dir, async (client, files, current) => {
+    const applied = files.filter((file) => file.version <= (current ?? 0)).reverse();
+    const chosen = applied.slice(0, options.steps ?? 1);
+    for (const file of chosen) {
+      const previous = files.filter((other) => other.version < file.version).at(-1)?.version ?? null;
+      await apply(client, file.version, file.down, previous);
+    }
+    return chosen.map((file) => file.version);
+  });
+}
+
+/** Compares the database with the migrations on disk. */
+export async function migrationStatus(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
+  const files = await readMigrationFiles(dir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const current = await readSchemaVersion(client);
+    const available = files.map((file) => file.version);
+    const pending = available.filter((version) => version > (current.version ?? 0));
+    return { ...current, available, pending, required: REQUIRED_SCHEMA_VERSION };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Sets the recorded version and clears the dirty flag, after an operator repaired a failed migration. */
+export async function forceSchemaVersion(databaseUrl: string, version: number | null): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await ensureTable(client);
+    await setVersion(client, version, false);
+  } finally {
+    await client.end();
+  }
+}
+
+async function withMigrator(
+  databaseUrl: string,
+  dir: string | undefined,
+  work: (client: pg.Client, files: MigrationFile[], current: number | null) => Promise<number[]>,
+): Promise<MigrationRun> {
+  const files = await readMigrationFiles(dir);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    try {
+      await ensureTable(client);
+      const current = await readSchemaVersion(client);
+      if (current.dirty) {
+        throw new MigrationError(
+          'dirty',
+          current.version,
+          `schema version ${current.version} is dirty (a migration failed); repair it, then run "migrate force <version>"`,
+        );
+      }
+      if (current.version !== null && !files.some((file) => file.version === current.version)) {
+        throw new MigrationError(
+          'unknown_version',
+          current.version,
+          `no migration file for version ${current.version}`,
+        );
+      }
+      const applied = await work(client, files, current.version);
+      return { from: current.version, to: (await readSchemaVersion(client)).version, applied };
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function apply(client: pg.Client, version: number, sql: string, resultingVersion: number | null) {
+  await setVersion(client, version, true);
+  try {
+    await client.query('BEGIN');
+    await client.query(sql);
+    await setVersion(client, resultingVersion, false);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw new MigrationError('failed', version, `migration ${version} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function ensureTable(client: pg.Client): Promise<void> {
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)',
+  );
+}
+
+async function setVersion(client: pg.Client, version: number | null, dirty: boolean): Promise<void> {
+  // golang-migrate's layout: the table holds one row, or none when every migration is reverted.
+  await client.query('DELETE FROM schema_migrations');
+  if (version !== null) {
+    await client.query('INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)', [version, dirty]);
+  }
+}

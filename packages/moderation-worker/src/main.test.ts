@@ -1,0 +1,135 @@
+import { createRiskEngineConfig } from '@geoduels/risk-client';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerConfig } from './config.js';
+import { migrateUp } from './db/migrate.js';
+import { createDatabase, type Database } from './db/pool.js';
+import { enqueueRankedMatchPersisted, rankedMatchJobId } from './job.js';
+import { type RunningWorker, run } from './main.js';
+import type { HealthSnapshot } from './readiness.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+  uniquePrefix,
+} from './test-support/services.js';
+import { captureLogger, eventually, seedMatch } from './test-support/worker-harness.js';
+
+let temp: TempDatabase;
+let db: Database;
+let worker: RunningWorker | undefined;
+const prefix = uniquePrefix('main');
+const log = captureLogger('info');
+const MATCH = '70000000-0000-4000-8000-000000000001';
+
+function config(): WorkerConfig {
+  return {
+    postgresUrl: temp.url,
+    postgresMaxConns: 4,
+    postgresPgbouncer: false,
+    redisUrl: REDIS_URL,
+    queueName: 'moderation.risk-analysis',
+    queuePrefix: prefix,
+    addr: { host: '127.0.0.1', port: 0 },
+    concurrency: 2,
+    riskEngine: createRiskEngineConfig({ enabled: false, url: null, token: null, timeoutMs: 750 }),
+    maxDeferMs: 3_600_000,
+    webhookUrl: null,
+    notifyConcurrency: 1,
+    drainTimeoutMs: 5_000,
+    logLevel: 'info',
+  };
+}
+
+async function get(path: string): Promise<{ status: number; body: HealthSnapshot; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${worker?.port}${path}`);
+  const text = await response.text();
+  const body = text.startsWith('{') ? (JSON.parse(text) as HealthSnapshot) : ({} as HealthSnapshot);
+  return { status: response.status, body, text };
+}
+
+beforeAll(async () => {
+  temp = await createTempDatabase('main');
+  await applyApiSchema(temp.url);
+  await migrateUp(temp.url, { steps: 2 });
+  db = createDatabase({ url: temp.url, maxConns: 2, pgbouncer: false });
+});
+afterAll(async () => {
+  await worker?.stop();
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('moderation.risk-analysis', { connection, prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  await db.pool.end();
+  await temp.drop();
+});
+
+describe('the worker process', () => {
+  it('stays not ready on an old schema, says once which version it needs, and consumes once migrated', async () => {
+    worker = await run(config(), { logger: log.logger, probeIntervalMs: 50 });
+    const before = await eventually(async () => {
+      const health = await get('/health/ready');
+      return health.body.postgres === 'up' && health.body.redis === 'up' ? health : undefined;
+    });
+    expect(before.status).toBe(503);
+    expect(before.body).toEqual({
+      ready: false,
+      redis: 'up',
+      postgres: 'up',
+      schema: { current: 2, required: 3, dirty: false },
+      draining: false,
+      riskEngine: 'disabled',
+    });
+    expect((await get('/health/live')).status).toBe(200);
+    await seedMatch(db, MATCH, [
+      { userId: '70000000-0000-4000-8000-00000000000a', events: [[1, 1, 1, 0, '2026-01-01T00:00:00Z']] },
+    ]);
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('moderation.risk-analysis', { connection, prefix });
+    try {
+      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+      // A few more probe rounds on the old schema: the job must wait, and the warning stays single.
+      await eventually(async () =>
+        log.lines().length > 0 && (await get('/health')).status === 503 ? true : undefined,
+      );
+      const job = await queue.getJob(rankedMatchJobId(MATCH));
+      expect(await job?.getState()).toBe('waiting');
+
+      await migrateUp(temp.url);
+      const after = await eventually(async () => {
+        const health = await get('/health/ready');
+        return health.status === 200 ? health : undefined;
+      });
+      expect(after.body).toMatchObject({ ready: true, schema: { current: 3, required: 3 } });
+      const state = await eventually(async () => {
+        const current = await (await queue.getJob(rankedMatchJobId(MATCH)))?.getState();
+        return current === 'completed' ? current : undefined;
+      });
+      expect(state).toBe('completed');
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    // One line per schema state seen (the migration in flight may show as version 3, dirty).
+    const warnings = log.lines().filter((line) => /this worker needs version 3/.test(line.msg));
+    expect(warnings.filter((line) => line.current === 2)).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ current: 2, required: 3, dirty: false });
+
+    const metrics = await get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('moderation_analysis_jobs_total{outcome="skipped_disabled"} 1');
+    expect(metrics.text).toContain('moderation_risk_engine_breaker_state{state="disabled"} 1');
+    expect(metrics.text).toContain('moderation_deferred_matches 0');
+  });
+
+  it('reports draining and not ready as soon as it is told to stop', async () => {
+    const running = worker!;
+    const stopping = running.stop();
+    expect(running.readiness.snapshot()).toMatchObject({ ready: false, draining: true });
+    await stopping;
+    worker = undefined;
+  });
+});

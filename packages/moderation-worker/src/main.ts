@@ -1,0 +1,125 @@
+// Wiring only: builds the process from its config and tears it down in order.
+import { createRiskClient } from '@geoduels/risk-client';
+import type { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createAnalysisWorker } from './analysis-worker.js';
+import type { WorkerConfig } from './config.js';
+import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
+import { createDatabase } from './db/pool.js';
+import { watchEngine } from './engine-watch.js';
+import { startHealthServer } from './http-server.js';
+import { createWorkerMetrics } from './metrics.js';
+import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
+import { createReadiness, type Readiness } from './readiness.js';
+import { createWorkerRedis, whenRedisReady } from './redis.js';
+
+/** A running worker process. */
+export interface RunningWorker {
+  /** Port of the health/metrics server. */
+  port: number;
+  readiness: Readiness;
+  /** Drains (bounded by MODERATION_DRAIN_TIMEOUT) and closes everything this process opened. */
+  stop(): Promise<void>;
+}
+
+/** Options for tests and embedding; production uses the defaults. */
+export interface RunOptions {
+  logger: Logger;
+  now?: () => Date;
+  probeIntervalMs?: number;
+}
+
+/** Starts the worker: health server at once, job consumption once the schema is current. */
+export async function run(config: WorkerConfig, options: RunOptions): Promise<RunningWorker> {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+  const registry = new Registry();
+  const metrics = createWorkerMetrics(registry);
+  const db = createDatabase({
+    url: config.postgresUrl,
+    maxConns: config.postgresMaxConns,
+    pgbouncer: config.postgresPgbouncer,
+    onIdleError: (error) => logger.warn({ err: { message: error.message } }, 'idle postgres connection lost'),
+  });
+  const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
+  const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
+  const client = createRiskClient(config.riskEngine);
+  const engine = watchEngine(client, logger, metrics);
+  const readiness = createReadiness({
+    redis: probeRedis,
+    db,
+    requiredVersion: REQUIRED_SCHEMA_VERSION,
+    riskEngineState: () => client.state,
+    logger,
+    metrics,
+    ...(options.probeIntervalMs !== undefined && { intervalMs: options.probeIntervalMs }),
+  });
+  // The first probe should see Redis connected rather than report a spurious outage.
+  await whenRedisReady(probeRedis, 2_000);
+  readiness.start();
+  const http = await startHealthServer(config.addr, readiness, registry);
+  logger.info(
+    { port: http.port, engine: config.riskEngine.enabled ? 'enabled' : 'disabled', queue: config.queueName },
+    'moderation worker started',
+  );
+
+  let worker: Worker | undefined;
+  let delivery: OutboxDelivery | undefined;
+  let stopping = false;
+  const consuming = readiness.whenSchemaCurrent().then((current) => {
+    if (!current || stopping) return;
+    worker = createAnalysisWorker({
+      connection: queueRedis,
+      queueName: config.queueName,
+      prefix: config.queuePrefix,
+      concurrency: config.concurrency,
+      flow: { db, analyzer: client, now, maxDeferMs: config.maxDeferMs },
+      logger,
+      metrics,
+      engine,
+    });
+    worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));
+    delivery = startOutboxDelivery({
+      pool: db.pool,
+      webhookUrl: config.webhookUrl,
+      logger,
+      registry,
+      concurrency: config.notifyConcurrency,
+    });
+    logger.info({ concurrency: config.concurrency, webhook: config.webhookUrl !== null }, 'consuming jobs');
+  });
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    readiness.setDraining();
+    logger.info({ drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    readiness.stop();
+    await consuming.catch(() => undefined);
+    const drained = await withinDeadline(
+      Promise.all([worker?.close(), delivery?.stop()]).then(() => true),
+      config.drainTimeoutMs,
+    );
+    if (!drained) {
+      logger.warn('drain timeout reached; active jobs will be picked up again after their lock expires');
+      await worker?.close(true).catch(() => undefined);
+    }
+    await http.close();
+    await Promise.allSettled([client.close(), queueRedis.quit(), probeRedis.quit(), db.pool.end()]);
+    logger.info('stopped');
+  };
+  return { port: http.port, readiness, stop };
+}
+
+async function withinDeadline(work: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.catch(() => false), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,43 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** Purpose of a worker-side Redis connection. */
+export type RedisRole = 'queue' | 'probe';
+
+/**
+ * A worker-side connection that reconnects forever with capped backoff. `queue` connections wait
+ * for Redis (BullMQ needs maxRetriesPerRequest null); `probe` connections fail at once while it is down.
+ */
+export function createWorkerRedis(url: string, role: RedisRole, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: role === 'queue' ? null : 1,
+    enableOfflineQueue: role === 'queue',
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 10), 5_000),
+  });
+  let down = false;
+  redis.on('error', (error) => {
+    // ioredis repeats the error on every reconnect attempt; one line per outage is enough.
+    if (!down) logger.warn({ role, err: { message: error.message } }, 'redis connection lost; reconnecting');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ role }, 'redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+/** Resolves once `redis` is ready, or after `ms` (a Redis that is down must not block startup). */
+export function whenRedisReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    }
+    redis.once('ready', done);
+  });
+}

@@ -1,0 +1,167 @@
+import { needsReview, type RiskSignal, type Severity } from '@geoduels/risk-client/signals';
+import { type Database, statement } from './db/pool.js';
+import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
+import { collapseSignals } from './signal-merge.js';
+import { ABANDON_RUN_SQL, OUTBOX_AND_RUN_SQL, UPSERT_RUN_SQL, UPSERT_SIGNALS_SQL } from './store-sql.js';
+
+/** Statuses of `risk_analysis_runs`. */
+export type RunStatus =
+  | 'analyzed'
+  | 'skipped_disabled'
+  | 'skipped_no_facts'
+  | 'deferred'
+  | 'abandoned'
+  | 'rejected';
+
+/** A successful analysis to persist. */
+export interface AnalysisToStore {
+  matchId: string;
+  detectorVersion: string;
+  signals: readonly RiskSignal[];
+  now: Date;
+}
+
+/** What the write transaction did. */
+export interface StoredAnalysis {
+  /** Distinct signal rows inserted or merged. */
+  signalCount: number;
+  /** Outbox rows newly created (a re-analysis of an already queued signal adds none). */
+  outboxInserted: number;
+}
+
+/** A run outcome that stores no signals. */
+export interface RunRecord {
+  matchId: string;
+  status: Exclude<RunStatus, 'analyzed' | 'abandoned'>;
+  lastFailure: string | null;
+  now: Date;
+}
+
+/** The run row after a write: how many times the match was processed, and since when. */
+export interface RunState {
+  attempts: number;
+  firstSeenAt: Date;
+}
+
+interface UpsertedSignal {
+  id: string;
+  subject_user_id: string;
+  signal_type: string;
+  severity: Severity;
+  evidence_strength: QueuedSignalPayload['evidenceStrength'];
+  reason_code: string;
+  detector_key: string | null;
+  score: number;
+  recommended_queue: boolean;
+  occurred_at: string;
+}
+
+const MAX_FAILURE_TEXT = 500;
+
+/**
+ * The one write transaction of an analysed match: merge-upserts every signal, adds one outbox row
+ * per signal needing review, and records the run. Safe to repeat: redelivery converges on the same rows.
+ */
+export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Promise<StoredAnalysis> {
+  const signals = collapseSignals(analysis.signals);
+  const runParams = [
+    analysis.matchId,
+    'analyzed',
+    null,
+    analysis.detectorVersion,
+    signals.length,
+    analysis.now,
+    true,
+  ];
+  if (signals.length === 0) {
+    await db.pool.query(statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, runParams));
+    return { signalCount: 0, outboxInserted: 0 };
+  }
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const upserted = await client.query<UpsertedSignal>(
+      statement(db, 'moderation_upsert_signals', UPSERT_SIGNALS_SQL, [
+        analysis.matchId,
+        ...signalColumns(signals),
+      ]),
+    );
+    const queued = upserted.rows.filter((row) =>
+      needsReview({ severity: row.severity, recommendedQueue: row.recommended_queue }),
+    );
+    const run = await client.query<{ outbox_inserted: number }>(
+      statement(db, 'moderation_outbox_and_run', OUTBOX_AND_RUN_SQL, [
+        ...runParams,
+        SIGNAL_QUEUED,
+        queued.map((row) => signalDedupeKey(row.id)),
+        queued.map((row) => JSON.stringify(queuedPayload(row, analysis.matchId))),
+      ]),
+    );
+    await client.query('COMMIT');
+    return { signalCount: upserted.rowCount ?? 0, outboxInserted: run.rows[0]?.outbox_inserted ?? 0 };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Records a run that stored nothing (skipped, deferred, rejected); one statement. */
+export async function recordRun(db: Database, record: RunRecord): Promise<RunState> {
+  const finished = record.status !== 'deferred';
+  const result = await db.pool.query<{ attempts: number; first_seen_at: Date }>(
+    statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, [
+      record.matchId,
+      record.status,
+      record.lastFailure?.slice(0, MAX_FAILURE_TEXT) ?? null,
+      null,
+      null,
+      record.now,
+      finished,
+    ]),
+  );
+  const row = result.rows[0]!;
+  return { attempts: row.attempts, firstSeenAt: row.first_seen_at };
+}
+
+/** Turns a deferred run into an abandoned one; false when it was no longer deferred. */
+export async function abandonRun(db: Database, matchId: string, reason: string, now: Date): Promise<boolean> {
+  const result = await db.pool.query(
+    statement(db, 'moderation_abandon_run', ABANDON_RUN_SQL, [matchId, reason, now]),
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+function signalColumns(signals: readonly RiskSignal[]): unknown[][] {
+  return [
+    signals.map((s) => s.subjectUserId),
+    signals.map((s) => s.signalType),
+    signals.map((s) => s.severity),
+    signals.map((s) => s.evidenceStrength),
+    signals.map((s) => s.detectorKey),
+    signals.map((s) => s.detectorVersion),
+    signals.map((s) => s.reasonCode),
+    signals.map((s) => s.score),
+    signals.map((s) => s.recommendedQueue),
+    signals.map((s) => (s.payload === null ? null : JSON.stringify(s.payload))),
+    signals.map((s) => s.occurredAt),
+  ];
+}
+
+function queuedPayload(row: UpsertedSignal, matchId: string): QueuedSignalPayload {
+  return {
+    signalId: row.id,
+    source: 'risk_engine',
+    subjectUserId: row.subject_user_id,
+    matchId,
+    reporterUserId: null,
+    signalType: row.signal_type,
+    severity: row.severity,
+    evidenceStrength: row.evidence_strength,
+    reasonCode: row.reason_code,
+    detectorKey: row.detector_key,
+    score: row.score,
+    occurredAt: row.occurred_at,
+  };
+}

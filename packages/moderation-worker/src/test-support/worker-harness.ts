@@ -1,0 +1,228 @@
+// Test-only: a migrated database per file, seeding helpers, a capturing logger, and a worker
+// wired to a real Redis prefix and a fake engine over a real socket.
+import { Writable } from 'node:stream';
+import { type Detector, type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { createRiskClient, createRiskEngineConfig, type RiskClient } from '@geoduels/risk-client';
+import type { RawSignal } from '@geoduels/risk-client/signals';
+import { type Job, Queue, QueueEvents, type Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { createAnalysisWorker } from '../analysis-worker.js';
+import type { AnalyzeMatchDeps } from '../analyze-match.js';
+import { migrateUp } from '../db/migrate.js';
+import { createDatabase, type Database } from '../db/pool.js';
+import { watchEngine } from '../engine-watch.js';
+import { DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../job.js';
+import { createLogger } from '../logger.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../metrics.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+  uniquePrefix,
+} from './services.js';
+
+/** A fresh database with the API schema and every migration applied. */
+export async function createMigratedDatabase(label: string): Promise<{ temp: TempDatabase; db: Database }> {
+  const temp = await createTempDatabase(label);
+  await applyApiSchema(temp.url);
+  await migrateUp(temp.url);
+  return { temp, db: createDatabase({ url: temp.url, maxConns: 5, pgbouncer: false }) };
+}
+
+/** One parsed pino line. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** A logger whose JSON lines are kept in memory. */
+export function captureLogger(level: 'debug' | 'info' = 'debug'): {
+  logger: Logger;
+  lines: () => LogLine[];
+  text: () => string;
+} {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger(level, stream as unknown as import('pino').DestinationStream);
+  const text = () => chunks.join('');
+  return {
+    logger,
+    text,
+    lines: () =>
+      text()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as LogLine),
+  };
+}
+
+/** A ranked player of a seeded match. */
+export interface SeedPlayer {
+  userId: string;
+  mmr?: number;
+  games?: number;
+  /** [roundNumber, score, guessMs, evidence, occurredAt ISO] */
+  events: Array<[number, number, number, number, string]>;
+}
+
+/** Seeds an active season (once) and one ranked match with its players' events in it. */
+export async function seedMatch(db: Database, matchId: string, players: SeedPlayer[]): Promise<void> {
+  const season = await ensureActiveSeason(db);
+  await db.pool.query('INSERT INTO match_history (match_id, season_id, finished_at) VALUES ($1, $2, now())', [
+    matchId,
+    season,
+  ]);
+  for (const player of players) {
+    await db.pool.query('INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING', [player.userId]);
+    if (player.mmr !== undefined) {
+      await db.pool.query(
+        `INSERT INTO ranks (user_id, mode, season_id, mmr) VALUES ($1, 'duel', $2, $3)
+         ON CONFLICT (user_id, mode, season_id) DO UPDATE SET mmr = EXCLUDED.mmr`,
+        [player.userId, season, player.mmr],
+      );
+    }
+    if (player.games !== undefined) {
+      await db.pool.query(
+        `INSERT INTO ranked_stats (user_id, mode, season_id, games_played) VALUES ($1, 'duel', $2, $3)
+         ON CONFLICT (user_id, mode, season_id) DO UPDATE SET games_played = EXCLUDED.games_played`,
+        [player.userId, season, player.games],
+      );
+    }
+    for (const [round, score, guessMs, evidence, occurredAt] of player.events) {
+      await db.pool.query(
+        `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, evidence, occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [player.userId, matchId, round, score, guessMs, evidence, occurredAt],
+      );
+    }
+  }
+}
+
+async function ensureActiveSeason(db: Database): Promise<string> {
+  const existing = await db.pool.query<{ id: string }>('SELECT id FROM seasons WHERE is_active');
+  if (existing.rows[0]) return existing.rows[0].id;
+  const id = '00000000-0000-4000-8000-00000000a001';
+  await db.pool.query(
+    `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'S1', '2026-01-01T00:00:00Z', true)`,
+    [id],
+  );
+  return id;
+}
+
+/** A fake-engine detector that returns whatever the test sets, for every request. */
+export function scriptedDetector(): Detector & { signals: RawSignal[] } {
+  const detector = {
+    name: 'scripted',
+    signals: [] as RawSignal[],
+    detect: () => detector.signals,
+  };
+  return detector;
+}
+
+/** Starts a fake engine running only `detector`. */
+export function startScriptedEngine(detector: Detector, token?: string): Promise<FakeRiskEngine> {
+  return startFakeRiskEngine({ detectors: [detector], ...(token !== undefined && { token }) });
+}
+
+/** A real risk client for a fake engine (or disabled when `url` is null). */
+export function clientFor(
+  url: string | null,
+  options: { token?: string; breakerResetMs?: number } = {},
+): RiskClient {
+  const config = createRiskEngineConfig({
+    enabled: url !== null,
+    url,
+    token: options.token ?? null,
+    timeoutMs: 500,
+  });
+  return createRiskClient(config, {
+    breaker: {
+      volumeThreshold: 2,
+      errorThresholdPercentage: 50,
+      resetTimeoutMs: options.breakerResetMs ?? 60_000,
+    },
+  });
+}
+
+/** A worker on its own Redis prefix, with everything a test inspects. */
+export interface TestWorker {
+  queue: Queue;
+  events: QueueEvents;
+  worker: Worker;
+  metrics: WorkerMetrics;
+  /** Resolves when the job settles as completed or failed. */
+  settled(jobId: string): Promise<Job>;
+  close(): Promise<void>;
+}
+
+/** Starts an analysis worker for `flow` on a unique prefix. */
+export async function startTestWorker(
+  flow: AnalyzeMatchDeps,
+  client: RiskClient,
+  logger: Logger,
+  concurrency = 4,
+): Promise<TestWorker> {
+  const prefix = uniquePrefix('w');
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  const events = new QueueEvents(QUEUE_NAME, { connection: { url: REDIS_URL }, prefix });
+  await events.waitUntilReady();
+  const metrics = createWorkerMetrics(new Registry());
+  const worker = createAnalysisWorker({
+    connection,
+    prefix,
+    concurrency,
+    flow,
+    logger,
+    metrics,
+    engine: watchEngine(client, logger, metrics),
+    deferralBackoff: { baseMs: 30, capMs: 200, jitter: 0 },
+  });
+  await worker.waitUntilReady();
+  const settled = (jobId: string) =>
+    new Promise<Job>((resolve, reject) => {
+      const check = async () => {
+        const job = await queue.getJob(jobId);
+        const state = await job?.getState();
+        if (job && (state === 'completed' || state === 'failed')) resolve(job);
+      };
+      const onEvent = ({ jobId: id }: { jobId: string }) => {
+        if (id === jobId) check().catch(reject);
+      };
+      events.on('completed', onEvent);
+      events.on('failed', onEvent);
+      check().catch(reject);
+    });
+  return {
+    queue,
+    events,
+    worker,
+    metrics,
+    settled,
+    async close() {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Awaits `probe` until it returns a value other than undefined (bounded by the test timeout). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, pauseMs = 25): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
