@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateUp } from '../db/migrate.js';
 import { recordPlayerReport } from '../reports/index.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  openTestPool,
+  type TempDatabase,
+} from '../test-support/services.js';
 import { type OutboxDelivery, type OutboxDeliveryOptions, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
 
@@ -27,7 +32,7 @@ beforeAll(async () => {
   db = await createTempDatabase('notify');
   await applyApiSchema(db.url);
   await migrateUp(db.url);
-  pool = openPool(6);
+  pool = openTestPool(db.url, 6);
 });
 
 afterAll(async () => {
@@ -442,11 +447,4 @@ async function startTestWebhook(port = 0): Promise<TestWebhook> {
         server.close(() => resolve());
       }),
   };
-}
-
-/** A pool on the test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
-function openPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: db.url, max });
-  pool.on('error', () => undefined);
-  return pool;
 }

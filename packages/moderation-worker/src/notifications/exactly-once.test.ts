@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateUp } from '../db/migrate.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  openTestPool,
+  type TempDatabase,
+} from '../test-support/services.js';
 import { type OutboxDelivery, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
 
@@ -27,7 +32,7 @@ afterAll(async () => {
 });
 
 it('delivers each notification of a shared backlog exactly once with two replicas polling', async () => {
-  const seed = openPool(1);
+  const seed = openTestPool(db.url, 1);
   pools.push(seed);
   const signalIds = Array.from({ length: BACKLOG }, () => randomUUID());
   await seed.query(
@@ -61,7 +66,7 @@ it('delivers each notification of a shared backlog exactly once with two replica
   // Two replicas: separate pools, registries and loops, all claiming the same rows at once.
   const registries = [new Registry(), new Registry()];
   const replicas: OutboxDelivery[] = registries.map((registry) => {
-    const pool = openPool(4);
+    const pool = openTestPool(db.url, 4);
     pools.push(pool);
     return startOutboxDelivery({
       pool,
@@ -112,11 +117,4 @@ function queued(signalId: string): QueuedSignalPayload {
     score: 0.97,
     occurredAt: new Date().toISOString(),
   };
-}
-
-/** A pool on the test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
-function openPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: db.url, max });
-  pool.on('error', () => undefined);
-  return pool;
 }

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUp } from '../db/migrate.js';
 import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  openTestPool,
+  type TempDatabase,
+} from '../test-support/services.js';
 import { type PlayerReportInput, recordPlayerReport } from './index.js';
 
 let db: TempDatabase;
@@ -17,7 +22,7 @@ beforeAll(async () => {
   db = await createTempDatabase('reports');
   await applyApiSchema(db.url);
   await migrateUp(db.url);
-  pool = openPool(4);
+  pool = openTestPool(db.url, 4);
   await seedMatch(pool, matchId, [reporter, reported], [bystander]);
 });
 
@@ -223,11 +228,4 @@ async function seedMatch(
       [player, match],
     );
   }
-}
-
-/** A pool on the test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
-function openPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: db.url, max });
-  pool.on('error', () => undefined);
-  return pool;
 }

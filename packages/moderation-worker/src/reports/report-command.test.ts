@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUp } from '../db/migrate.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  openTestPool,
+  type TempDatabase,
+} from '../test-support/services.js';
 import { runReportCommand } from './report-command.js';
 
 let db: TempDatabase;
@@ -15,7 +20,7 @@ beforeAll(async () => {
   db = await createTempDatabase('report_cli');
   await applyApiSchema(db.url);
   await migrateUp(db.url);
-  pool = openPool(2);
+  pool = openTestPool(db.url, 2);
   await pool.query('INSERT INTO users (id) VALUES ($1), ($2)', [reporter, reported]);
   await pool.query('INSERT INTO match_history (match_id) VALUES ($1)', [matchId]);
   await pool.query(
@@ -112,10 +117,3 @@ describe('moderation-worker report', () => {
     expect(result.stdout).toContain('cheating, profile, harassment, boosting, other');
   });
 });
-
-/** A pool on the test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
-function openPool(max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: db.url, max });
-  pool.on('error', () => undefined);
-  return pool;
-}

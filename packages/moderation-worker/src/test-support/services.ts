@@ -59,3 +59,10 @@ async function adminQuery(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** A pool on a test database; teardown's DROP ... WITH (FORCE) may end a socket still closing. */
+export function openTestPool(databaseUrl: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  pool.on('error', () => undefined);
+  return pool;
+}
