@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeOccurredAt, normalizeSignals } from './normalize.js';
+import { MAX_IDENTIFIER_LENGTH, normalizeOccurredAt, normalizeSignals } from './normalize.js';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH } from './payload.js';
 import type { RawSignal } from './schema.js';
 import type { RiskSignal } from './signals.js';
@@ -138,10 +138,20 @@ describe('normalizeSignals, DESIGN §3 table', () => {
     ['subject blank', { subjectUserId: '   ' }],
     ['subject not a player in the request', { subjectUserId: '44444444-4444-4444-8444-444444444444' }],
     ['subject not a uuid', { subjectUserId: 'player-one' }],
+    ['reason code is longer than the bound', { reasonCode: 'r'.repeat(MAX_IDENTIFIER_LENGTH + 1) }],
+    ['signal type is longer than the bound', { signalType: 't'.repeat(300_000) }],
+    ['detector key is longer than the bound', { detectorKey: 'k'.repeat(MAX_IDENTIFIER_LENGTH + 1) }],
+    ['detector version is longer than the bound', { detectorVersion: '1'.repeat(MAX_IDENTIFIER_LENGTH + 1) }],
+    ['reason code holds a NUL character', { reasonCode: 'too_fast\u0000' }],
   ])('drops and counts a signal whose %s', (_name, raw) => {
     const result = normalizeSignals([{ ...base, ...raw }, base], context);
     expect(result.dropped).toBe(1);
     expect(result.signals).toEqual([expectedBase]);
+  });
+
+  it('keeps identifiers exactly at the length bound', () => {
+    const atBound = 'r'.repeat(MAX_IDENTIFIER_LENGTH);
+    expect(normalizeOne({ reasonCode: ` ${atBound} ` }).reasonCode).toBe(atBound);
   });
 
   it('keeps order and counts every dropped signal', () => {
@@ -200,7 +210,8 @@ describe('normalizeSignals, payload bounds', () => {
   it('drops a cyclic or non-JSON payload instead of looping or throwing', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    for (const payload of [cyclic, { when: new Date(0) }, { n: Number.NaN }, { f: () => 1 }]) {
+    const unstorable = [{ text: 'a\u0000b' }, { ['k\u0000']: 1 }];
+    for (const payload of [cyclic, { when: new Date(0) }, { n: Number.NaN }, { f: () => 1 }, ...unstorable]) {
       const result = normalizeSignals([{ ...base, payload }], context);
       expect(result.droppedPayloads).toBe(1);
       expect(result.signals[0]?.payload).toBeNull();

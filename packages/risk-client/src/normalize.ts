@@ -19,7 +19,10 @@ export interface NormalizeContext {
 /** Normalised signals plus what was left out. */
 export interface NormalizedSignals {
   readonly signals: RiskSignal[];
-  /** Signals dropped for having no subject or a subject who was not a player in the request. */
+  /**
+   * Signals dropped for having no subject, a subject who was not a player in the request, or an
+   * identifier (type, detector, reason) PostgreSQL could not index or store.
+   */
   readonly dropped: number;
   /** Signals kept without their payload (over the size or depth bound, or not JSON). */
   readonly droppedPayloads: number;
@@ -27,6 +30,8 @@ export interface NormalizedSignals {
 
 export const DEFAULT_SIGNAL_TYPE = 'gameplay_integrity';
 export const DEFAULT_REASON_CODE = 'risk_engine_signal';
+/** Longest signal type, detector key/version or reason code kept (they are dedupe-index columns). */
+export const MAX_IDENTIFIER_LENGTH = 200;
 
 const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
 
@@ -61,6 +66,14 @@ export function normalizeSignals(raw: readonly RawSignal[], context: NormalizeCo
       dropped++;
       continue;
     }
+    const signalType = trimmed(signal.signalType) || DEFAULT_SIGNAL_TYPE;
+    const detectorKey = trimmed(signal.detectorKey) || null;
+    const detectorVersion = trimmed(signal.detectorVersion) || null;
+    const reasonCode = trimmed(signal.reasonCode) || DEFAULT_REASON_CODE;
+    if (!storableIdentifiers(signalType, detectorKey, detectorVersion, reasonCode)) {
+      dropped++;
+      continue;
+    }
     let payload: Record<string, unknown> | null = null;
     if (signal.payload !== null && signal.payload !== undefined) {
       const copy = copyPayload(signal.payload);
@@ -69,12 +82,12 @@ export function normalizeSignals(raw: readonly RawSignal[], context: NormalizeCo
     }
     signals.push({
       subjectUserId: subject,
-      signalType: trimmed(signal.signalType) || DEFAULT_SIGNAL_TYPE,
-      detectorKey: trimmed(signal.detectorKey) || null,
-      detectorVersion: trimmed(signal.detectorVersion) || null,
+      signalType,
+      detectorKey,
+      detectorVersion,
       severity: normalizeSeverity(signal.severity),
       evidenceStrength: normalizeEvidenceStrength(signal.evidenceStrength),
-      reasonCode: trimmed(signal.reasonCode) || DEFAULT_REASON_CODE,
+      reasonCode,
       recommendedQueue: signal.recommendedQueue ?? false,
       score: signal.score ?? 0,
       payload,
@@ -104,6 +117,16 @@ export function normalizeOccurredAt(value: string | null | undefined, nowIso: st
   const at = Date.parse(text.replace(' ', 'T'));
   if (Number.isNaN(at) || ZERO_TIMES.has(at)) return nowIso;
   return new Date(at).toISOString();
+}
+
+// Identifiers are columns of the dedupe index: a huge one would make PostgreSQL refuse the row
+// (index row too large) and a NUL cannot be stored in text at all; either would fail the write on
+// every retry, so such a signal is dropped and counted instead.
+function storableIdentifiers(...values: (string | null)[]): boolean {
+  for (const value of values) {
+    if (value !== null && (value.length > MAX_IDENTIFIER_LENGTH || value.includes('\u0000'))) return false;
+  }
+  return true;
 }
 
 // uuids are case-insensitive; a match keeps the spelling the request used.

@@ -44,6 +44,8 @@ export function copyPayload(value: unknown): PayloadCopy {
 function copyJson(value: unknown, depth: number, budget: { bound: number }): Json {
   switch (typeof value) {
     case 'string':
+      // jsonb cannot hold U+0000; storing it would fail the whole write.
+      if (value.includes('\u0000')) throw new PayloadRejected('not_json');
       budget.bound += 2 + value.length * MAX_BYTES_PER_CHAR;
       return value;
     case 'boolean':
@@ -70,6 +72,7 @@ function copyJson(value: unknown, depth: number, budget: { bound: number }): Jso
       budget.bound += 2;
       const copy: { [key: string]: Json } = {};
       for (const key of Object.keys(value)) {
+        if (key.includes('\u0000')) throw new PayloadRejected('not_json');
         budget.bound += 4 + key.length * MAX_BYTES_PER_CHAR;
         const item = copyJson((value as Record<string, unknown>)[key], depth + 1, budget);
         // Assigning `__proto__` would swap the copy's prototype; define it as plain data instead.
