@@ -1,0 +1,124 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePort } from './ports.js';
+
+const run = promisify(execFile);
+
+/** Where the PostgreSQL 15 server binaries live (override with `E2E_PG_BIN`). */
+export const PG_BIN = process.env.E2E_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/** A PostgreSQL cluster owned by one test file: its own data directory, port and socket dir. */
+export interface PrivatePostgres {
+  readonly port: number;
+  /** Connection string for the `postgres` database as the `postgres` superuser (trust auth). */
+  readonly adminUrl: string;
+  /** Connection string for another database on this cluster. */
+  urlFor(database: string): string;
+  /** Creates a database and returns its connection string. */
+  createDatabase(name: string): Promise<string>;
+  /** Fast shutdown (`pg_ctl stop -m fast`); data is kept. */
+  stop(): Promise<void>;
+  /** Starts the cluster again on the same port. */
+  start(): Promise<void>;
+  /** Immediate shutdown and removal of the data directory. */
+  destroy(): Promise<void>;
+}
+
+const clusters = new Set<string>();
+
+/**
+ * `initdb` into a fresh temporary directory and start the cluster on a free port. initdb refuses
+ * to run as root, so when we are root the binaries run as the `postgres` user via `runuser`.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  let port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'gd-pg-'));
+  const dataDir = join(dir, 'data');
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    await chown(dir, uid, gid);
+  }
+  await pgBinary('initdb', ['-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '-D', dataDir]);
+  const start = async () => {
+    const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    await pgBinary('pg_ctl', [
+      '-D',
+      dataDir,
+      '-o',
+      serverOptions,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      'start',
+    ]);
+    clusters.add(dataDir);
+  };
+  const stop = async (mode: 'fast' | 'immediate') => {
+    // Idempotent: no postmaster.pid means the cluster is not running.
+    if (existsSync(join(dataDir, 'postmaster.pid'))) {
+      await pgBinary('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
+    }
+    clusters.delete(dataDir);
+  };
+  // Another process may grab the free port before the server binds it: try a few on the first start.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      port = await freePort();
+    }
+  }
+  const chosenPort = port;
+  const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${chosenPort}/${database}`;
+  return {
+    port: chosenPort,
+    adminUrl: urlFor('postgres'),
+    urlFor,
+    async createDatabase(name) {
+      const client = new pg.Client({ connectionString: urlFor('postgres') });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      } finally {
+        await client.end();
+      }
+      return urlFor(name);
+    },
+    stop: () => stop('fast'),
+    start,
+    async destroy() {
+      await stop('immediate');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function pgBinary(name: string, args: string[]): Promise<void> {
+  const binary = join(PG_BIN, name);
+  if (process.getuid?.() === 0) {
+    await run('runuser', ['-u', 'postgres', '--', binary, ...args], { cwd: tmpdir() });
+  } else {
+    await run(binary, args, { cwd: tmpdir() });
+  }
+}
+
+// pg_ctl daemonises the server, so it is not our child: stop any cluster a crashed test left running.
+process.once('exit', () => {
+  for (const dataDir of clusters) {
+    const args = [join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop'];
+    try {
+      if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', ...args]);
+      else execFileSync(args[0] as string, args.slice(1));
+    } catch {
+      // Already stopped.
+    }
+  }
+});

@@ -1,0 +1,129 @@
+import {
+  createProducerConnection,
+  enqueueRankedMatchPersisted,
+  migrateUp,
+  openRankedMatchQueue,
+} from '@geoduels/moderation-worker';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { PrivatePostgres } from './private-postgres.js';
+import { applyApiSchema, createTempDatabase, REDIS_URL, uniquePrefix } from './shared-services.js';
+import { runWorkerCli, type WorkerEnv } from './worker-process.js';
+
+/** Where one test file's worker lives: its database, Redis, queue prefix, and handles to observe them. */
+export interface Scenario {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly queueName: string;
+  readonly prefix: string;
+  /** A pool on the scenario's database, for seeding and for observing rows. */
+  readonly pool: pg.Pool;
+  /** The analysis queue opened with the worker's own producer helper (job options included). */
+  readonly queue: Queue;
+  /** The worker environment for this scenario, plus `extra`. */
+  workerEnv(extra?: WorkerEnv): WorkerEnv;
+  /** Enqueues matches with the API's producer helper; throws if any enqueue was refused. */
+  enqueue(matchIds: readonly string[]): Promise<void>;
+  /** Closes connections and drops the database (a private cluster is the caller's to destroy). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createScenario}. */
+export interface ScenarioOptions {
+  /** Label used in the database name and the key prefix. */
+  label: string;
+  /** Use a database on this private cluster instead of the shared CI server. */
+  postgres?: PrivatePostgres;
+  /** Use this Redis instead of the shared CI one. */
+  redisUrl?: string;
+  /**
+   * Migrate with the `moderation-worker migrate up` process (`'cli'`) or the same code in-process
+   * through the package's `migrateUp` (default `'library'`, a node start-up cheaper).
+   */
+  migrateWith?: 'cli' | 'library';
+}
+
+/**
+ * Creates a database with the API schema, migrates it with the worker's own `migrate up` command,
+ * and opens the queue under a fresh prefix.
+ */
+export async function createScenario(options: ScenarioOptions): Promise<Scenario> {
+  const label = options.label.replace(/[^a-z0-9]/gi, '_').toLowerCase();
+  let databaseUrl: string;
+  let drop: () => Promise<void>;
+  if (options.postgres === undefined) {
+    const database = await createTempDatabase(`e2e_${label}`);
+    databaseUrl = database.url;
+    drop = () => database.drop();
+  } else {
+    databaseUrl = await options.postgres.createDatabase(`e2e_${label}`);
+    drop = async () => undefined;
+  }
+  await applyApiSchema(databaseUrl);
+  if (options.migrateWith === 'cli') {
+    const migrated = await runWorkerCli(['migrate', 'up'], { POSTGRES_URL: databaseUrl });
+    if (migrated.exit.code !== 0) {
+      await drop();
+      throw new Error(`migrate up failed (${JSON.stringify(migrated.exit)}): ${migrated.logs.text()}`);
+    }
+  } else {
+    await migrateUp(databaseUrl);
+  }
+
+  const redisUrl = options.redisUrl ?? REDIS_URL;
+  const prefix = uniquePrefix(label);
+  const queueName = 'moderation.risk-analysis';
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // A PostgreSQL restart kills idle clients; without a listener the pool's 'error' would crash the test.
+  pool.on('error', () => undefined);
+  // Observation must ride out a Redis restart, so this connection retries (unlike the producer's).
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  const queue = openRankedMatchQueue(connection, { name: queueName, prefix });
+  const producer = createProducerConnection(redisUrl);
+  producer.on('error', () => undefined);
+
+  return {
+    databaseUrl,
+    redisUrl,
+    queueName,
+    prefix,
+    pool,
+    queue,
+    workerEnv: (extra = {}) => ({
+      POSTGRES_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      MODERATION_QUEUE_NAME: queueName,
+      MODERATION_QUEUE_PREFIX: prefix,
+      ...extra,
+    }),
+    async enqueue(matchIds) {
+      if (producer.status !== 'ready') await new Promise((resolve) => producer.once('ready', resolve));
+      const producerQueue = openRankedMatchQueue(producer, { name: queueName, prefix });
+      try {
+        for (let i = 0; i < matchIds.length; i += 200) {
+          const results = await Promise.all(
+            matchIds.slice(i, i + 200).map((id) => enqueueRankedMatchPersisted(producerQueue, id)),
+          );
+          const refused = results.filter((result) => !result.ok);
+          if (refused.length > 0) throw new Error(`enqueue refused: ${JSON.stringify(refused[0])}`);
+        }
+      } finally {
+        await producerQueue.close();
+      }
+    },
+    async close() {
+      try {
+        // Remove every key of this queue: the shared Redis must not collect test leftovers.
+        await queue.obliterate({ force: true }).catch(() => undefined);
+        await queue.close().catch(() => undefined);
+        connection.disconnect();
+        producer.disconnect();
+        await pool.end().catch(() => undefined);
+      } finally {
+        await drop();
+      }
+    },
+  };
+}
