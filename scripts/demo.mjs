@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The end-to-end demo: fake engine + the real worker process + sample matches. Signals are stored,
-// the engine goes down (the worker stays ready and defers), comes back, and the deferred matches
-// are analysed. Everything it creates (database, Redis keys, processes) is removed, even on failure.
+// the engine goes down (the worker stays ready and defers, and a player report still reaches the
+// moderators' webhook at once), comes back, and the deferred matches are analysed. Everything it creates (database, Redis keys, processes) is removed, even on failure.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import {
@@ -12,6 +13,7 @@ import {
   enqueueRankedMatchPersisted,
   migrateUp,
   openRankedMatchQueue,
+  recordPlayerReport,
 } from '@geoduels/moderation-worker';
 import pg from 'pg';
 
@@ -122,6 +124,8 @@ async function main(cleanup) {
     await queue.close();
     producer.disconnect();
   });
+  const webhook = await startWebhook();
+  cleanup.push(() => webhook.close());
   const worker = spawn(process.execPath, [CLI, 'run'], {
     env: {
       ...process.env,
@@ -131,6 +135,7 @@ async function main(cleanup) {
       MODERATION_WORKER_ADDR: '127.0.0.1:0',
       RISK_ENGINE_URL: engine.url,
       RISK_ENGINE_TOKEN: TOKEN,
+      MODERATION_WEBHOOK_URL: webhook.url,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -187,22 +192,65 @@ async function main(cleanup) {
   await untilRuns(db, later, ['deferred']);
   await printRuns(db, later);
   console.log(`  GET /health/ready -> ${await health()}`);
+  console.log('  bo reports speedy for cheating (player reports never wait on the engine):');
+  const report = await recordPlayerReport(db, {
+    matchId: later[0],
+    reporterUserId: players.bo,
+    reportedUserId: players.speedy,
+    category: 'Cheating',
+    reason: 'every guess perfect in about a second',
+  });
+  console.log(`  recordPlayerReport -> ${JSON.stringify(report)}`);
+  await until('the report reaches the webhook', () =>
+    webhook.received.some((message) => JSON.stringify(message).includes(report.signalId)),
+  );
+  console.log('  the report was delivered to the moderators while the engine is still down');
 
   say('the engine comes back: the deferred matches are analysed');
   await engine.up();
   await untilRuns(db, later, ['analyzed']);
   await printSignals(db, later);
   await printRuns(db, later);
-  const outbox = await db.query('SELECT count(*)::int AS n FROM notification_outbox WHERE sent_at IS NULL');
-  console.log(
-    `  ${outbox.rows[0].n} review notifications waiting in the outbox (no MODERATION_WEBHOOK_URL set)`,
-  );
+  await until('every review notification is delivered', async () => {
+    const pending = await db.query(
+      'SELECT count(*)::int AS n FROM notification_outbox WHERE sent_at IS NULL',
+    );
+    return pending.rows[0].n === 0;
+  });
+  console.log(`  ${webhook.received.length} review notifications delivered to the moderation webhook`);
 
   say('SIGTERM');
   worker.kill('SIGTERM');
   const code = await exited;
   console.log(`  worker exited with code ${code}`);
   if (code !== 0) throw new Error(`worker exited with ${code}`);
+}
+
+// A local stand-in for the moderators' Discord webhook: prints each message's title.
+async function startWebhook() {
+  const received = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const message = JSON.parse(body);
+      received.push(message);
+      console.log(`  [webhook] ${message.embeds?.[0]?.title ?? message.content}`);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/api/webhooks/demo/${randomBytes(8).toString('hex')}`,
+    received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 async function until(what, predicate) {
