@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // database/schema and Redis key prefix, so files run in parallel safely.
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     projects: [
       {
         test: {
