@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { openRankedMatchQueue } from '../job.js';
+import { captureOutput } from '../test-support/output.js';
 import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
 import { runCheckCommand } from './check-command.js';
 
@@ -47,17 +48,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    output: {
-      stdout: { write: (text: string) => (out.stdout += text) },
-      stderr: { write: (text: string) => (out.stderr += text) },
-    },
-  };
 }
 
 /** The table row of a check, e.g. `schema version  FAIL  version 2, ...`. */
@@ -124,7 +114,7 @@ describe('moderation-worker check', () => {
     const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix });
     await queue.add('ranked-match.persisted', { matchId: '6d1f4a52-0c6f-4c77-9d5e-0b7a3f0c2a11' });
     await queue.close();
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
 
     const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
 
@@ -145,7 +135,7 @@ describe('moderation-worker check', () => {
 
   it('fails, without printing secrets, when the engine is down', async () => {
     await engine.down();
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     try {
       const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
       expect(code).toBe(1);
@@ -158,7 +148,7 @@ describe('moderation-worker check', () => {
   });
 
   it('skips the engine, and still passes, when RISK_ENGINE_URL is unset', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const code = await runCheckCommand(
       ['--worker-url', worker.url],
       env({ RISK_ENGINE_URL: undefined, RISK_ENGINE_TOKEN: undefined }),
@@ -171,7 +161,7 @@ describe('moderation-worker check', () => {
   it('fails when the worker is not ready, showing the status and body it answered', async () => {
     worker.statuses['/health/ready'] = 503;
     worker.statuses['/health'] = 503;
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
     expect(code).toBe(1);
     expect(row(out.stdout, 'worker /health/ready')).toMatch(/FAIL +HTTP 503 .*"draining":true/);
@@ -179,14 +169,14 @@ describe('moderation-worker check', () => {
   });
 
   it('finds the worker at its MODERATION_WORKER_ADDR on loopback when no URL is given', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const port = new URL(worker.url).port;
     const code = await runCheckCommand([], env({ MODERATION_WORKER_ADDR: `:${port}` }), output);
     expect(code, out.stdout).toBe(0);
   });
 
   it('fails with the cause when nothing listens at the worker URL', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const code = await runCheckCommand(
       ['--worker-url', `http://127.0.0.1:${await closedPort()}`],
       env(),
@@ -200,7 +190,7 @@ describe('moderation-worker check', () => {
     const old = await createTempDatabase('ops_check_old');
     try {
       await migrateUp(old.url, { steps: REQUIRED_SCHEMA_VERSION - 1 });
-      const first = capture();
+      const first = captureOutput();
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), first.output),
       ).toBe(1);
@@ -214,7 +204,7 @@ describe('moderation-worker check', () => {
       await client.connect();
       await client.query('UPDATE schema_migrations SET dirty = true');
       await client.end();
-      const second = capture();
+      const second = captureOutput();
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), second.output),
       ).toBe(1);
@@ -227,7 +217,7 @@ describe('moderation-worker check', () => {
   it('fails when no migration was ever applied', async () => {
     const empty = await createTempDatabase('ops_check_empty');
     try {
-      const { out, output } = capture();
+      const { out, output } = captureOutput();
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: empty.url }), output),
       ).toBe(1);
@@ -239,7 +229,7 @@ describe('moderation-worker check', () => {
 
   it('fails promptly with the cause when Redis and PostgreSQL are unreachable', async () => {
     const port = await closedPort();
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const code = await runCheckCommand(
       ['--worker-url', worker.url],
       env({
@@ -259,7 +249,7 @@ describe('moderation-worker check', () => {
     const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix });
     await queue.pause();
     await queue.close();
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     expect(await runCheckCommand(['--worker-url', worker.url], env(), output)).toBe(1);
     expect(row(out.stdout, 'queue')).toContain(
       `FAIL    ${prefix}:${QUEUE_NAME} PAUSED (run \`moderation-worker queue resume\`)`,
@@ -267,7 +257,7 @@ describe('moderation-worker check', () => {
   });
 
   it('names the bad variable when the configuration is invalid', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     expect(
       await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_MAX_CONNS: 'lots' }), output),
     ).toBe(1);
@@ -276,15 +266,15 @@ describe('moderation-worker check', () => {
   });
 
   it('prints usage for --help and rejects unknown options with exit 2', async () => {
-    const help = capture();
+    const help = captureOutput();
     expect(await runCheckCommand(['--help'], {}, help.output)).toBe(0);
     expect(help.out.stdout).toMatch(/^Usage: moderation-worker check/);
 
-    const bad = capture();
+    const bad = captureOutput();
     expect(await runCheckCommand(['--wroker-url', 'x'], {}, bad.output)).toBe(2);
     expect(bad.out.stderr).toMatch(/check: Unknown option '--wroker-url'/);
 
-    const badUrl = capture();
+    const badUrl = captureOutput();
     expect(await runCheckCommand(['--worker-url', 'ftp://host'], {}, badUrl.output)).toBe(2);
     expect(badUrl.out.stderr).toMatch(/--worker-url: must be http:\/\/ or https:\/\//);
   });

@@ -4,6 +4,7 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_NAME, openRankedMatchQueue } from '../job.js';
+import { captureOutput } from '../test-support/output.js';
 import { REDIS_URL, uniquePrefix } from '../test-support/services.js';
 import { runQueueCommand } from './queue-command.js';
 import type { QueueStatus } from './queue-status.js';
@@ -11,17 +12,6 @@ import type { QueueStatus } from './queue-status.js';
 const QUEUE_NAME = 'moderation.risk-analysis';
 const MATCH_A = '0f8e2a8c-2f9f-4d7e-a1c5-5b6f7f1e9a01';
 const MATCH_B = '0f8e2a8c-2f9f-4d7e-a1c5-5b6f7f1e9a02';
-
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    output: {
-      stdout: { write: (text: string) => (out.stdout += text) },
-      stderr: { write: (text: string) => (out.stderr += text) },
-    },
-  };
-}
 
 let redis: Redis;
 let prefix: string;
@@ -52,7 +42,7 @@ function env(): NodeJS.ProcessEnv {
 describe('moderation-worker queue', () => {
   it('pauses the queue for every worker; jobs accumulate and run after resume', async () => {
     const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix });
-    const paused = capture();
+    const paused = captureOutput();
     expect(await runQueueCommand(['pause'], env(), paused.output)).toBe(0);
     expect(paused.out.stdout).toMatch(/^paused \{gdtest-ops-queue-[0-9a-f]+\}:moderation\.risk-analysis/);
     expect(paused.out.stdout).toMatch(/\npaused: yes\n/);
@@ -72,7 +62,7 @@ describe('moderation-worker queue', () => {
       await worker.waitUntilReady();
       await queue.add(JOB_NAME, { matchId: MATCH_A });
       await queue.add(JOB_NAME, { matchId: MATCH_B });
-      const status = capture();
+      const status = captureOutput();
       expect(await runQueueCommand(['status', '--json'], env(), status.output)).toBe(0);
       const reported = JSON.parse(status.out.stdout) as QueueStatus;
       expect(reported.paused).toBe(true);
@@ -85,7 +75,7 @@ describe('moderation-worker queue', () => {
           if (processed.length === 2) resolve();
         });
       });
-      const resumed = capture();
+      const resumed = captureOutput();
       expect(await runQueueCommand(['resume'], env(), resumed.output)).toBe(0);
       expect(resumed.out.stdout).toMatch(/\npaused: no\n/);
       await bothDone;
@@ -101,7 +91,7 @@ describe('moderation-worker queue', () => {
     const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix });
     await queue.add(JOB_NAME, { matchId: MATCH_A });
     await queue.close();
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     expect(await runQueueCommand(['status'], env(), output)).toBe(0);
     expect(out.stdout).toBe(
       `queue ${prefix}:${QUEUE_NAME}\npaused: no\n` +
@@ -115,7 +105,7 @@ describe('moderation-worker queue', () => {
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const { out, output } = capture();
+    const { out, output } = captureOutput();
     const code = await runQueueCommand(
       ['pause'],
       { ...env(), REDIS_URL: `redis://127.0.0.1:${port}` },
@@ -126,21 +116,21 @@ describe('moderation-worker queue', () => {
   });
 
   it('rejects a missing or unknown action and bad settings with exit 2, and prints usage for --help', async () => {
-    const missing = capture();
+    const missing = captureOutput();
     expect(await runQueueCommand([], env(), missing.output)).toBe(2);
     expect(missing.out.stderr).toMatch(/queue: missing action: pause, resume or status/);
 
-    const unknown = capture();
+    const unknown = captureOutput();
     expect(await runQueueCommand(['drain'], env(), unknown.output)).toBe(2);
     expect(unknown.out.stderr).toMatch(/queue: unknown action "drain"/);
 
-    const badName = capture();
+    const badName = captureOutput();
     expect(
       await runQueueCommand(['status'], { ...env(), MODERATION_QUEUE_NAME: 'a:b' }, badName.output),
     ).toBe(2);
     expect(badName.out.stderr).toMatch(/MODERATION_QUEUE_NAME: must not contain ":"/);
 
-    const help = capture();
+    const help = captureOutput();
     expect(await runQueueCommand(['--help'], env(), help.output)).toBe(0);
     expect(help.out.stdout).toMatch(/^Usage: moderation-worker queue pause\|resume\|status/);
   });
