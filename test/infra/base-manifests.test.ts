@@ -69,10 +69,10 @@ describe('infra/k3s/base', () => {
     expect(worker.image).toMatch(/^ghcr\.io\/sourcelocation\/geoduels-moderation-worker:/);
   });
 
-  it('requests and limits the resources agreed for the first rollout', () => {
+  it('requests and limits the resources sized from the measured footprint', () => {
     expect(worker.resources).toEqual({
-      requests: { cpu: '100m', memory: '128Mi' },
-      limits: { cpu: '1', memory: '256Mi' },
+      requests: { cpu: '250m', memory: '192Mi' },
+      limits: { cpu: '1', memory: '320Mi' },
     });
   });
 
