@@ -361,7 +361,7 @@ describe('analysing a match', () => {
     expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 4 });
   });
 
-  it('spends one read and one write transaction per analysed match, and two statements per deferral', async () => {
+  it('spends one read and one write statement per analysed match, and two statements per deferral', async () => {
     const statements: string[] = [];
     const record = (config: unknown) => {
       const text = typeof config === 'string' ? config : (config as { text: string }).text;
@@ -388,7 +388,7 @@ describe('analysing a match', () => {
     detector.signals = [{ subjectUserId: A, reasonCode: 'budget', severity: 'high', score: 1 }];
     const analyzer = client();
     await analyzeMatch({ ...deps(analyzer), db: countedDb }, { matchId, enqueuedAt: T0 });
-    expect(statements).toEqual(['WITH active_season', 'BEGIN', 'INSERT INTO', 'WITH outbox', 'COMMIT']);
+    expect(statements).toEqual(['WITH active_season', 'WITH upserted']);
 
     statements.length = 0;
     engine.setFault({ kind: 'status', code: 503, times: 1 });

@@ -1,6 +1,8 @@
 // The one read of a job. Players are the users with ranked guess events in the match; for each, a
 // LATERAL scan of their newest 50 events (index ranked_guess_events_user_recent), their duel rating
-// and games in the active season. Times leave PostgreSQL already as RFC 3339 UTC strings.
+// and games in the active season. Times leave PostgreSQL already as RFC 3339 UTC strings. Events
+// travel as positional arrays [matchId, roundNumber, score, guessMs, evidence, occurredAt], not
+// objects: about half the bytes to build, send and parse.
 
 /** `$1` match id. One row: whether the match exists, and the players as a json array. */
 export const LOAD_FACTS_SQL = `
@@ -23,13 +25,13 @@ SELECT
     LEFT JOIN ranks r ON r.user_id = p.user_id AND r.mode = 'duel' AND r.season_id = s.id
     LEFT JOIN ranked_stats st ON st.user_id = p.user_id AND st.mode = 'duel' AND st.season_id = s.id
     CROSS JOIN LATERAL (
-      SELECT json_agg(json_build_object(
-               'matchId', e.match_id,
-               'roundNumber', e.round_number,
-               'score', e.score,
-               'guessMs', e.guess_ms,
-               'evidence', e.evidence,
-               'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      SELECT json_agg(json_build_array(
+               e.match_id,
+               e.round_number,
+               e.score,
+               e.guess_ms,
+               e.evidence,
+               to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
              ) ORDER BY e.occurred_at DESC, e.round_number DESC, e.match_id) AS events
       FROM (
         SELECT match_id, round_number, score, guess_ms, evidence, occurred_at

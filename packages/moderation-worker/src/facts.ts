@@ -8,11 +8,23 @@ export type MatchFacts =
   | { kind: 'unknown_match' }
   | { kind: 'no_ranked_events' };
 
+type GuessEvent = PlayerFacts['events'][number];
+
+/** One event as LOAD_FACTS_SQL sends it: a positional array. */
+type EventRow = [
+  GuessEvent['matchId'],
+  GuessEvent['roundNumber'],
+  GuessEvent['score'],
+  GuessEvent['guessMs'],
+  GuessEvent['evidence'],
+  GuessEvent['occurredAt'],
+];
+
 interface PlayerRow {
   userId: string;
   rating: number;
   games: number;
-  events: PlayerFacts['events'];
+  events: EventRow[];
 }
 
 /** Loads everything the engine needs about a match in one round trip. */
@@ -40,6 +52,13 @@ function toPlayerFacts(row: PlayerRow): PlayerFacts {
     userId: row.userId,
     ...(row.rating !== 0 && { currentRating: row.rating }),
     ...(row.games !== 0 && { rankedGames: row.games }),
-    events: row.events,
+    events: row.events.map(([matchId, roundNumber, score, guessMs, evidence, occurredAt]) => ({
+      matchId,
+      roundNumber,
+      score,
+      guessMs,
+      evidence,
+      occurredAt,
+    })),
   };
 }

@@ -54,18 +54,41 @@ export const UPSERT_RUN_SQL = `${RUN_UPSERT}
 RETURNING attempts, first_seen_at`;
 
 /**
- * Inserts outbox rows (type `$8`, keys `$9`, payloads `$10`) then records the run as UPSERT_RUN_SQL
- * does: one statement, so the analysed run and its notifications commit together.
+ * The whole write of an analysed match as one statement: one round trip, atomic by itself. The
+ * upsert of UPSERT_SIGNALS_SQL (`$1`-`$12`); an outbox row of type `$13`, keyed as signalDedupeKey
+ * keys it (`<type>:<signal id>`), carrying the QueuedSignalPayload of every merged signal that
+ * needsReview (recommended, or high/critical); and the analysed run (detector version `$14`, signal
+ * count `$15`, at `$16`). Returns the signals upserted and the outbox rows inserted.
  */
-export const OUTBOX_AND_RUN_SQL = `
-WITH outbox AS (
+export const STORE_ANALYSIS_SQL = `
+WITH upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
   INSERT INTO notification_outbox (type, dedupe_key, payload_json)
-  SELECT $8, k.dedupe_key, k.payload_json FROM unnest($9::text[], $10::jsonb[]) AS k(dedupe_key, payload_json)
+  SELECT $13::text, $13::text || ':' || u.id, jsonb_build_object(
+           'signalId', u.id, 'source', 'risk_engine', 'subjectUserId', u.subject_user_id, 'matchId', $1::uuid,
+           'reporterUserId', NULL, 'signalType', u.signal_type, 'severity', u.severity,
+           'evidenceStrength', u.evidence_strength, 'reasonCode', u.reason_code, 'detectorKey', u.detector_key,
+           'score', u.score, 'occurredAt', u.occurred_at)
+  FROM upserted u
+  WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING 1
+), run AS (
+  INSERT INTO risk_analysis_runs AS r (
+    match_id, status, attempts, last_failure, detector_version, signal_count, first_seen_at, updated_at, finished_at)
+  VALUES ($1, 'analyzed', 1, NULL, $14, $15, $16, $16, $16)
+  ON CONFLICT (match_id) DO UPDATE SET
+    status = EXCLUDED.status,
+    attempts = r.attempts + 1,
+    last_failure = EXCLUDED.last_failure,
+    detector_version = COALESCE(EXCLUDED.detector_version, r.detector_version),
+    signal_count = EXCLUDED.signal_count,
+    updated_at = EXCLUDED.updated_at,
+    finished_at = EXCLUDED.finished_at
+  RETURNING 1
 )
-${RUN_UPSERT}
-RETURNING attempts, (SELECT count(*) FROM outbox)::int AS outbox_inserted`;
+SELECT (SELECT count(*) FROM upserted)::int AS signal_count,
+       (SELECT count(*) FROM outbox)::int AS outbox_inserted,
+       (SELECT count(*) FROM run)::int AS runs`;
 
 /** Marks run `$1` abandoned with reason `$2` at `$3`, unless it finished meanwhile. */
 export const ABANDON_RUN_SQL = `

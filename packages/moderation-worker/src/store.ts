@@ -1,8 +1,8 @@
-import { needsReview, type RiskSignal, type Severity } from '@geoduels/risk-client/signals';
+import type { RiskSignal } from '@geoduels/risk-client/signals';
 import { type Database, statement } from './db/pool.js';
-import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
+import { SIGNAL_QUEUED } from './notifications/outbox-payload.js';
 import { collapseSignals } from './signal-merge.js';
-import { ABANDON_RUN_SQL, OUTBOX_AND_RUN_SQL, UPSERT_RUN_SQL, UPSERT_SIGNALS_SQL } from './store-sql.js';
+import { ABANDON_RUN_SQL, STORE_ANALYSIS_SQL, UPSERT_RUN_SQL } from './store-sql.js';
 
 /** Statuses of `risk_analysis_runs`. */
 export type RunStatus =
@@ -43,19 +43,6 @@ export interface RunState {
   firstSeenAt: Date;
 }
 
-interface UpsertedSignal {
-  id: string;
-  subject_user_id: string;
-  signal_type: string;
-  severity: Severity;
-  evidence_strength: QueuedSignalPayload['evidenceStrength'];
-  reason_code: string;
-  detector_key: string | null;
-  score: number;
-  recommended_queue: boolean;
-  occurred_at: string;
-}
-
 const MAX_FAILURE_TEXT = 500;
 
 /**
@@ -77,34 +64,20 @@ export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Pr
     await db.pool.query(statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, runParams));
     return { signalCount: 0, outboxInserted: 0 };
   }
-  const client = await db.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const upserted = await client.query<UpsertedSignal>(
-      statement(db, 'moderation_upsert_signals', UPSERT_SIGNALS_SQL, [
-        analysis.matchId,
-        ...signalColumns(signals),
-      ]),
-    );
-    const queued = upserted.rows.filter((row) =>
-      needsReview({ severity: row.severity, recommendedQueue: row.recommended_queue }),
-    );
-    const run = await client.query<{ outbox_inserted: number }>(
-      statement(db, 'moderation_outbox_and_run', OUTBOX_AND_RUN_SQL, [
-        ...runParams,
-        SIGNAL_QUEUED,
-        queued.map((row) => signalDedupeKey(row.id)),
-        queued.map((row) => JSON.stringify(queuedPayload(row, analysis.matchId))),
-      ]),
-    );
-    await client.query('COMMIT');
-    return { signalCount: upserted.rowCount ?? 0, outboxInserted: run.rows[0]?.outbox_inserted ?? 0 };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  // One statement, so one round trip and no BEGIN/COMMIT: the outbox rows and the run commit with
+  // the signals or not at all.
+  const result = await db.pool.query<{ signal_count: number; outbox_inserted: number }>(
+    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [
+      analysis.matchId,
+      ...signalColumns(signals),
+      SIGNAL_QUEUED,
+      analysis.detectorVersion,
+      signals.length,
+      analysis.now,
+    ]),
+  );
+  const row = result.rows[0]!;
+  return { signalCount: row.signal_count, outboxInserted: row.outbox_inserted };
 }
 
 /** Records a run that stored nothing (skipped, deferred, rejected); one statement. */
@@ -147,21 +120,4 @@ function signalColumns(signals: readonly RiskSignal[]): unknown[][] {
     signals.map((s) => (s.payload === null ? null : JSON.stringify(s.payload))),
     signals.map((s) => s.occurredAt),
   ];
-}
-
-function queuedPayload(row: UpsertedSignal, matchId: string): QueuedSignalPayload {
-  return {
-    signalId: row.id,
-    source: 'risk_engine',
-    subjectUserId: row.subject_user_id,
-    matchId,
-    reporterUserId: null,
-    signalType: row.signal_type,
-    severity: row.severity,
-    evidenceStrength: row.evidence_strength,
-    reasonCode: row.reason_code,
-    detectorKey: row.detector_key,
-    score: row.score,
-    occurredAt: row.occurred_at,
-  };
 }
