@@ -1,0 +1,157 @@
+// The baseline: the same work as the worker's analysis job, done the way a straightforward
+// implementation does it. One query for the match's players, two per player (recent events, season
+// rating), the same risk client, then one transaction per signal and a separate run-row write.
+// Driven exactly like the worker (same queue, prefix, concurrency, engine, pool size); only the
+// data access differs. Run by worker-bench.mjs as its own process; prints `ready` when it pulls jobs.
+import { createRiskClient, FACTS_VERSION, needsReview, riskEngineConfigFromEnv } from '@geoduels/risk-client';
+import { Worker } from 'bullmq';
+import pg from 'pg';
+
+const env = process.env;
+const concurrency = Number(env.MODERATION_WORKER_CONCURRENCY ?? 32);
+const pool = new pg.Pool({ connectionString: env.POSTGRES_URL, max: Number(env.POSTGRES_MAX_CONNS ?? 10) });
+const client = createRiskClient(riskEngineConfigFromEnv(env));
+const redisUrl = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+const PLAYERS_SQL = 'SELECT DISTINCT user_id FROM ranked_guess_events WHERE match_id = $1 ORDER BY user_id';
+const EVENTS_SQL = `
+SELECT match_id, round_number, score, guess_ms, evidence, occurred_at FROM ranked_guess_events
+WHERE user_id = $1 ORDER BY occurred_at DESC, round_number DESC, match_id LIMIT 50`;
+const RATING_SQL = `
+SELECT r.mmr, st.games_played FROM seasons s
+LEFT JOIN ranks r ON r.user_id = $1 AND r.mode = 'duel' AND r.season_id = s.id
+LEFT JOIN ranked_stats st ON st.user_id = $1 AND st.mode = 'duel' AND st.season_id = s.id
+WHERE s.is_active`;
+const UPSERT_SIGNAL_SQL = `
+INSERT INTO moderation_signals AS m (subject_user_id, signal_type, source, severity, evidence_strength, detector_key,
+  detector_version, reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
+VALUES ($1, $2, 'risk_engine', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (subject_user_id, match_id, detector_key, detector_version, reason_code) WHERE source = 'risk_engine'
+DO UPDATE SET
+  severity = CASE WHEN array_position(ARRAY['low','medium','high','critical'], EXCLUDED.severity)
+                     > array_position(ARRAY['low','medium','high','critical'], m.severity)
+                  THEN EXCLUDED.severity ELSE m.severity END,
+  evidence_strength = CASE WHEN array_position(ARRAY['weak','limited','substantial','strong'], EXCLUDED.evidence_strength)
+                     > array_position(ARRAY['weak','limited','substantial','strong'], m.evidence_strength)
+                  THEN EXCLUDED.evidence_strength ELSE m.evidence_strength END,
+  score = GREATEST(m.score, EXCLUDED.score),
+  recommended_queue = m.recommended_queue OR EXCLUDED.recommended_queue,
+  payload_json = EXCLUDED.payload_json,
+  occurred_at = GREATEST(m.occurred_at, EXCLUDED.occurred_at),
+  updated_at = now()
+RETURNING id, severity, recommended_queue, occurred_at`;
+const OUTBOX_SQL = `
+INSERT INTO notification_outbox (type, dedupe_key, payload_json) VALUES ('moderation_signal_queued', $1, $2)
+ON CONFLICT (dedupe_key) DO NOTHING`;
+const RUN_SQL = `
+INSERT INTO risk_analysis_runs (match_id, status, attempts, detector_version, signal_count, finished_at)
+VALUES ($1, 'analyzed', 1, $2, $3, now())
+ON CONFLICT (match_id) DO UPDATE SET status = 'analyzed', attempts = risk_analysis_runs.attempts + 1,
+  detector_version = EXCLUDED.detector_version, signal_count = EXCLUDED.signal_count,
+  updated_at = now(), finished_at = now()`;
+
+async function loadRequest(matchId) {
+  const players = await pool.query(PLAYERS_SQL, [matchId]);
+  const facts = [];
+  for (const { user_id: userId } of players.rows) {
+    const events = await pool.query(EVENTS_SQL, [userId]);
+    const rating = await pool.query(RATING_SQL, [userId]);
+    const mmr = rating.rows[0]?.mmr ?? 500;
+    const games = rating.rows[0]?.games_played ?? 0;
+    facts.push({
+      userId,
+      ...(mmr !== 0 && { currentRating: mmr }),
+      ...(games !== 0 && { rankedGames: games }),
+      events: events.rows.map((e) => ({
+        matchId: e.match_id,
+        roundNumber: e.round_number,
+        score: e.score,
+        guessMs: e.guess_ms,
+        evidence: e.evidence,
+        occurredAt: e.occurred_at.toISOString(),
+      })),
+    });
+  }
+  if (facts.length === 0) return null;
+  return { matchId, factsVersion: FACTS_VERSION, generatedAt: new Date().toISOString(), players: facts };
+}
+
+async function storeSignal(matchId, signal) {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const { rows } = await tx.query(UPSERT_SIGNAL_SQL, [
+      signal.subjectUserId,
+      signal.signalType,
+      signal.severity,
+      signal.evidenceStrength,
+      signal.detectorKey,
+      signal.detectorVersion,
+      signal.reasonCode,
+      signal.score,
+      signal.recommendedQueue,
+      matchId,
+      signal.payload,
+      signal.occurredAt,
+    ]);
+    const stored = rows[0];
+    if (needsReview({ severity: stored.severity, recommendedQueue: stored.recommended_queue })) {
+      await tx.query(OUTBOX_SQL, [
+        `moderation_signal_queued:${stored.id}`,
+        {
+          signalId: stored.id,
+          source: 'risk_engine',
+          subjectUserId: signal.subjectUserId,
+          matchId,
+          reporterUserId: null,
+          signalType: signal.signalType,
+          severity: stored.severity,
+          evidenceStrength: signal.evidenceStrength,
+          reasonCode: signal.reasonCode,
+          detectorKey: signal.detectorKey,
+          score: signal.score,
+          occurredAt: stored.occurred_at.toISOString(),
+        },
+      ]);
+    }
+    await tx.query('COMMIT');
+  } catch (error) {
+    await tx.query('ROLLBACK');
+    throw error;
+  } finally {
+    tx.release();
+  }
+}
+
+async function processJob(job) {
+  const { matchId } = job.data;
+  const request = await loadRequest(matchId);
+  if (request === null) throw new Error(`baseline: match ${matchId} has no ranked events`);
+  const result = await client.analyze(request);
+  if (result.status !== 'ok')
+    throw new Error(`baseline: engine answered ${result.status} (${result.reason ?? ''})`);
+  for (const signal of result.signals) await storeSignal(matchId, signal);
+  await pool.query(RUN_SQL, [matchId, result.detectorVersion, result.signals.length]);
+}
+
+const worker = new Worker(env.MODERATION_QUEUE_NAME ?? 'moderation.risk-analysis', processJob, {
+  prefix: env.MODERATION_QUEUE_PREFIX ?? '{moderation}',
+  concurrency,
+  // The worker's limiter (its manual breaker pause needs one), so queue overhead is the same.
+  limiter: { max: 1_000_000, duration: 1_000 },
+  connection: {
+    host: redisUrl.hostname,
+    port: Number(redisUrl.port || 6379),
+    maxRetriesPerRequest: null,
+  },
+});
+worker.on('error', (error) => console.error(`baseline worker error: ${error.message}`));
+await worker.waitUntilReady();
+console.log('ready');
+
+process.once('SIGTERM', async () => {
+  await worker.close();
+  await client.close();
+  await pool.end();
+  process.exit(0);
+});

@@ -1,0 +1,84 @@
+// Realistic ranked facts, generated inside PostgreSQL (INSERT ... SELECT over generate_series) so
+// 100,000 matches and their million guess events seed in seconds without shipping rows over the
+// wire. Values are deterministic (hash-derived), so every run analyses the same facts.
+
+/** Rounds per duel; with ~12 duels per player every player has 60 ranked guess events. */
+export const ROUNDS_PER_MATCH = 5;
+const MATCHES_PER_PLAYER = 12;
+const SEASON_ID = '5ea50000-0000-4000-8000-00000000be1c';
+
+/**
+ * Seeds `matches` ranked duels (two players each, five rounds), their players with ranks and
+ * ranked_stats in one active season. Returns the match ids newest first: phases analyse the newest
+ * matches, as a live worker does, so each match's own rounds are among its players' last 50 events.
+ */
+export async function seedMatches(pool, matches) {
+  if (!Number.isInteger(matches) || matches < MATCHES_PER_PLAYER) {
+    throw new RangeError(`seedMatches: matches must be an integer >= ${MATCHES_PER_PLAYER}, got ${matches}`);
+  }
+  // An even player count keeps the two seats of a match distinct (one even index, one odd).
+  const players = 2 * Math.max(1, Math.floor(matches / MATCHES_PER_PLAYER));
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'bench season', now() - interval '90 days', true)`,
+      [SEASON_ID],
+    );
+    await client.query(
+      `INSERT INTO users (id, username)
+       SELECT md5('gd-bench-user-' || i)::uuid, 'player' || i FROM generate_series(0, $1::int - 1) AS i`,
+      [players],
+    );
+    // One player in ten climbed fast this season (rating-jump material); the rest sit
+    // around the 500 default. One player in seven has no rank row at all (the 500 fallback).
+    await client.query(
+      `INSERT INTO ranks (user_id, mode, season_id, mmr)
+       SELECT md5('gd-bench-user-' || i)::uuid, 'duel', $2,
+              CASE WHEN i % 10 = 0 THEN 1800 + abs(hashtext('mmr' || i)) % 700
+                   ELSE 350 + abs(hashtext('mmr' || i)) % 500 END
+       FROM generate_series(0, $1::int - 1) AS i WHERE i % 7 <> 3`,
+      [players, SEASON_ID],
+    );
+    await client.query(
+      `INSERT INTO ranked_stats (user_id, mode, season_id, games_played)
+       SELECT md5('gd-bench-user-' || i)::uuid, 'duel', $2,
+              CASE WHEN i % 10 = 0 THEN 8 + abs(hashtext('gp' || i)) % 10 ELSE 20 + abs(hashtext('gp' || i)) % 200 END
+       FROM generate_series(0, $1::int - 1) AS i WHERE i % 7 <> 3`,
+      [players, SEASON_ID],
+    );
+    await client.query(
+      `INSERT INTO match_history (match_id, mode, ranked, season_id, started_at, finished_at)
+       SELECT md5('gd-bench-match-' || m)::uuid, 'duel', true, $2,
+              now() - interval '1 day' - ($1::int - m) * interval '20 seconds',
+              now() - interval '1 day' - ($1::int - m) * interval '20 seconds' + interval '4 minutes'
+       FROM generate_series(0, $1::int - 1) AS m`,
+      [matches, SEASON_ID],
+    );
+    // Seat A is player (2m mod P), seat B an odd player that shifts every lap, so pairings vary.
+    // One player in sixteen is fast and near-perfect (the fast-and-precise detector's material).
+    await client.query(
+      `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, evidence, occurred_at)
+       SELECT md5('gd-bench-user-' || s.p)::uuid, md5('gd-bench-match-' || m)::uuid, r,
+              CASE WHEN s.p % 16 = 0 THEN 4850 + abs(hashtext(m || ':' || s.p || ':' || r)) % 151
+                   ELSE abs(hashtext(m || ':' || s.p || ':' || r)) % 5001 END,
+              CASE WHEN s.p % 16 = 0 THEN 900 + abs(hashtext('g' || m || ':' || s.p || ':' || r)) % 1600
+                   ELSE 4000 + abs(hashtext('g' || m || ':' || s.p || ':' || r)) % 50000 END,
+              (abs(hashtext('e' || m || ':' || s.p || ':' || r)) % 1000) / 1000.0,
+              now() - interval '1 day' - ($1::int - m) * interval '20 seconds' + r * interval '40 seconds'
+       FROM generate_series(0, $1::int - 1) AS m
+       CROSS JOIN LATERAL (VALUES ((2 * m) % $2::int), ((2 * m + 1 + 2 * ((2 * m) / $2::int)) % $2::int)) AS s (p)
+       CROSS JOIN generate_series(1, $3::int) AS r`,
+      [matches, players, ROUNDS_PER_MATCH],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+  await pool.query('VACUUM ANALYZE users, ranks, ranked_stats, match_history, ranked_guess_events');
+  const { rows } = await pool.query('SELECT match_id FROM match_history ORDER BY started_at DESC, match_id');
+  return { matchIds: rows.map((row) => row.match_id), players };
+}
