@@ -34,20 +34,41 @@ RETURNING id, subject_user_id, signal_type, severity, evidence_strength, reason_
           recommended_queue, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
 `;
 
-// Run of `$1` (match): status `$2`, failure `$3`, detector version `$4`, signal count `$5` (null keeps
-// the previous), at `$6`, finished when `$7`.
-const RUN_UPSERT = `
+// The run-row upsert of match `$1`; the other values are SQL fragments (placeholders or literals), so
+// the bookkeeping write and the analysed-match statement share one set of merge rules. A null
+// `count` keeps the previous signal count.
+function runUpsert(v: {
+  status: string;
+  failure: string;
+  detector: string;
+  count: string;
+  at: string;
+  finishedAt: string;
+}): string {
+  return `
 INSERT INTO risk_analysis_runs AS r (
   match_id, status, attempts, last_failure, detector_version, signal_count, first_seen_at, updated_at, finished_at)
-VALUES ($1, $2, 1, $3, $4, COALESCE($5::int, 0), $6, $6, CASE WHEN $7::bool THEN $6::timestamptz END)
+VALUES ($1, ${v.status}, 1, ${v.failure}, ${v.detector}, COALESCE(${v.count}, 0), ${v.at}, ${v.at}, ${v.finishedAt})
 ON CONFLICT (match_id) DO UPDATE SET
   status = EXCLUDED.status,
   attempts = r.attempts + 1,
   last_failure = EXCLUDED.last_failure,
   detector_version = COALESCE(EXCLUDED.detector_version, r.detector_version),
-  signal_count = COALESCE($5::int, r.signal_count),
+  signal_count = COALESCE(${v.count}, r.signal_count),
   updated_at = EXCLUDED.updated_at,
   finished_at = EXCLUDED.finished_at`;
+}
+
+// Run of `$1` (match): status `$2`, failure `$3`, detector version `$4`, signal count `$5` (null keeps
+// the previous), at `$6`, finished when `$7`.
+const RUN_UPSERT = runUpsert({
+  status: '$2',
+  failure: '$3',
+  detector: '$4',
+  count: '$5::int',
+  at: '$6',
+  finishedAt: 'CASE WHEN $7::bool THEN $6::timestamptz END',
+});
 
 /** Records a run (see RUN_UPSERT's parameters); RETURNING the run's attempts and first sighting. */
 export const UPSERT_RUN_SQL = `${RUN_UPSERT}
@@ -72,18 +93,14 @@ WITH upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
   WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING 1
-), run AS (
-  INSERT INTO risk_analysis_runs AS r (
-    match_id, status, attempts, last_failure, detector_version, signal_count, first_seen_at, updated_at, finished_at)
-  VALUES ($1, 'analyzed', 1, NULL, $14, $15, $16, $16, $16)
-  ON CONFLICT (match_id) DO UPDATE SET
-    status = EXCLUDED.status,
-    attempts = r.attempts + 1,
-    last_failure = EXCLUDED.last_failure,
-    detector_version = COALESCE(EXCLUDED.detector_version, r.detector_version),
-    signal_count = EXCLUDED.signal_count,
-    updated_at = EXCLUDED.updated_at,
-    finished_at = EXCLUDED.finished_at
+), run AS (${runUpsert({
+  status: "'analyzed'",
+  failure: 'NULL',
+  detector: '$14',
+  count: '$15::int',
+  at: '$16::timestamptz',
+  finishedAt: '$16::timestamptz',
+})}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM upserted)::int AS signal_count,
