@@ -2,8 +2,8 @@ import type { AnalyzeResult } from '@geoduels/risk-client';
 import type { AnalyzeRequest } from '@geoduels/risk-client/signals';
 import type { Database } from './db/pool.js';
 import { deferralExpired } from './deferral.js';
-import { loadMatchFacts } from './facts.js';
-import { abandonRun, recordRun, storeAnalysis } from './store.js';
+import { directMatchIo, type MatchIo } from './match-io.js';
+import { abandonRun, recordRun } from './store.js';
 
 /** Why the engine could not answer (the client's `unavailable` reasons). */
 export type UnavailableReason = Extract<AnalyzeResult, { status: 'unavailable' }>['reason'];
@@ -19,6 +19,8 @@ export interface RiskAnalyzer {
 /** What the flow needs injected. */
 export interface AnalyzeMatchDeps {
   db: Database;
+  /** The facts read and the analysed-match write; default one statement per call on `db`. */
+  io?: MatchIo;
   analyzer: RiskAnalyzer;
   now: () => Date;
   /** RISK_ANALYSIS_MAX_DEFER in milliseconds. */
@@ -54,7 +56,8 @@ export type MatchOutcome =
 export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Promise<MatchOutcome> {
   const { db } = deps;
   const { matchId } = work;
-  const facts = await loadMatchFacts(db, matchId, deps.now());
+  const io = deps.io ?? directMatchIo(db);
+  const facts = await io.loadFacts(matchId, deps.now());
   if (facts.kind !== 'facts') {
     await recordRun(db, { matchId, status: 'skipped_no_facts', lastFailure: facts.kind, now: deps.now() });
     return { kind: 'skipped_no_facts', reason: facts.kind };
@@ -65,7 +68,7 @@ export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Pro
   );
   switch (result.status) {
     case 'ok': {
-      const stored = await storeAnalysis(db, {
+      const stored = await io.storeAnalysis({
         matchId,
         detectorVersion: result.detectorVersion,
         signals: result.signals,

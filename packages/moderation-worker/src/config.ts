@@ -34,6 +34,8 @@ export interface WorkerConfig {
   queuePrefix: string;
   addr: ListenAddress;
   concurrency: number;
+  /** Matches per facts read and per write statement at most (MODERATION_WORKER_BATCH_SIZE, default 32). */
+  batchSize: number;
   riskEngine: RiskEngineConfig;
   /** How long a match may stay deferred before it is abandoned (RISK_ANALYSIS_MAX_DEFER, default 24h). */
   maxDeferMs: number;
@@ -60,6 +62,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     ...queueConfigFromEnv(env),
     addr: listenAddress(env, 'MODERATION_WORKER_ADDR', ':8093'),
     concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 32, 1, 1000),
+    batchSize: integer(env, 'MODERATION_WORKER_BATCH_SIZE', 32, 1, 1000),
     riskEngine: riskEngineConfigFromEnv(env),
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
     webhookUrl:

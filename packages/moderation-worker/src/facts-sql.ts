@@ -1,18 +1,25 @@
-// The one read of a job. Players are the users with ranked guess events in the match; for each, a
-// LATERAL scan of their newest 50 events (index ranked_guess_events_user_recent), their duel rating
-// and games in the active season. Times leave PostgreSQL already as RFC 3339 UTC strings. Events
-// travel as positional arrays [matchId, roundNumber, score, guessMs, evidence, occurredAt], not
-// objects: about half the bytes to build, send and parse.
+// The one read of a batch of jobs. For each match asked for: whether it exists, and its players (the
+// users with ranked guess events in it), each with a LATERAL scan of their newest 50 events (index
+// ranked_guess_events_user_recent), their duel rating and games in the active season. A player's
+// events travel as six parallel arrays [matchIds, roundNumbers, scores, guessMs, evidence,
+// occurredAt as epoch milliseconds] rather than one JSON value per event: json_build_array resolves
+// its argument types on every call, and the arrays take a quarter less PostgreSQL time for the whole
+// read. The arrays follow the sorted subquery (newest first); facts.ts checks that order rather
+// than pay for six ORDER BY aggregates.
 
-/** `$1` match id. One row: whether the match exists, and the players as a json array. */
+/** `$1` match ids (uuid[]). One row per distinct id: whether the match exists, and its players as a json array. */
 export const LOAD_FACTS_SQL = `
 WITH active_season AS (
   SELECT id FROM seasons WHERE is_active LIMIT 1
+), wanted AS (
+  SELECT DISTINCT id AS match_id FROM unnest($1::uuid[]) AS id
 ), match_players AS (
-  SELECT DISTINCT user_id FROM ranked_guess_events WHERE match_id = $1
+  SELECT DISTINCT e.match_id, e.user_id
+  FROM wanted w JOIN ranked_guess_events e ON e.match_id = w.match_id
 )
 SELECT
-  EXISTS (SELECT 1 FROM match_history WHERE match_id = $1) AS match_exists,
+  w.match_id,
+  EXISTS (SELECT 1 FROM match_history h WHERE h.match_id = w.match_id) AS match_exists,
   COALESCE((
     SELECT json_agg(json_build_object(
              'userId', p.user_id,
@@ -25,14 +32,14 @@ SELECT
     LEFT JOIN ranks r ON r.user_id = p.user_id AND r.mode = 'duel' AND r.season_id = s.id
     LEFT JOIN ranked_stats st ON st.user_id = p.user_id AND st.mode = 'duel' AND st.season_id = s.id
     CROSS JOIN LATERAL (
-      SELECT json_agg(json_build_array(
-               e.match_id,
-               e.round_number,
-               e.score,
-               e.guess_ms,
-               e.evidence,
-               to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-             ) ORDER BY e.occurred_at DESC, e.round_number DESC, e.match_id) AS events
+      SELECT json_build_array(
+               array_agg(e.match_id),
+               array_agg(e.round_number),
+               array_agg(e.score),
+               array_agg(e.guess_ms),
+               array_agg(e.evidence),
+               array_agg(floor(extract(epoch FROM e.occurred_at) * 1000)::int8)
+             ) AS events
       FROM (
         SELECT match_id, round_number, score, guess_ms, evidence, occurred_at
         FROM ranked_guess_events
@@ -41,5 +48,7 @@ SELECT
         LIMIT 50
       ) e
     ) ev
+    WHERE p.match_id = w.match_id
   ), '[]'::json) AS players
+FROM wanted w
 `;

@@ -10,40 +10,50 @@ export type MatchFacts =
 
 type GuessEvent = PlayerFacts['events'][number];
 
-/** One event as LOAD_FACTS_SQL sends it: a positional array. */
-type EventRow = [
-  GuessEvent['matchId'],
-  GuessEvent['roundNumber'],
-  GuessEvent['score'],
-  GuessEvent['guessMs'],
-  GuessEvent['evidence'],
-  GuessEvent['occurredAt'],
+/** A player's events as LOAD_FACTS_SQL sends them: parallel arrays, occurredAt in epoch ms. */
+type EventColumns = [
+  GuessEvent['matchId'][],
+  GuessEvent['roundNumber'][],
+  GuessEvent['score'][],
+  GuessEvent['guessMs'][],
+  GuessEvent['evidence'][],
+  number[],
 ];
 
 interface PlayerRow {
   userId: string;
   rating: number;
   games: number;
-  events: EventRow[];
+  events: EventColumns;
 }
 
 /** Loads everything the engine needs about a match in one round trip. */
 export async function loadMatchFacts(db: Database, matchId: string, now: Date): Promise<MatchFacts> {
-  const result = await db.pool.query<{ match_exists: boolean; players: PlayerRow[] }>(
-    statement(db, 'moderation_load_facts', LOAD_FACTS_SQL, [matchId]),
+  const [facts] = await loadMatchesFacts(db, [matchId], now);
+  return facts!;
+}
+
+/** Loads the facts of several matches in one round trip; one result per id, in the ids' order. */
+export async function loadMatchesFacts(
+  db: Database,
+  matchIds: readonly string[],
+  now: Date,
+): Promise<MatchFacts[]> {
+  const result = await db.pool.query<{ match_id: string; match_exists: boolean; players: PlayerRow[] }>(
+    statement(db, 'moderation_load_facts', LOAD_FACTS_SQL, [matchIds]),
   );
-  const row = result.rows[0];
-  if (!row?.match_exists) return { kind: 'unknown_match' };
-  if (row.players.length === 0) return { kind: 'no_ranked_events' };
-  return {
-    kind: 'facts',
-    request: {
-      matchId,
-      factsVersion: FACTS_VERSION,
-      generatedAt: now.toISOString(),
-      players: row.players.map(toPlayerFacts),
-    },
-  };
+  const rows = new Map(result.rows.map((row) => [row.match_id, row]));
+  const generatedAt = now.toISOString();
+  return matchIds.map((matchId) => {
+    // uuid comes back lower-case; job ids are validated GUIDs in any case.
+    const row = rows.get(matchId.toLowerCase());
+    if (!row?.match_exists) return { kind: 'unknown_match' };
+    if (row.players.length === 0) return { kind: 'no_ranked_events' };
+    return {
+      kind: 'facts',
+      request: { matchId, factsVersion: FACTS_VERSION, generatedAt, players: row.players.map(toPlayerFacts) },
+    };
+  });
 }
 
 function toPlayerFacts(row: PlayerRow): PlayerFacts {
@@ -52,13 +62,33 @@ function toPlayerFacts(row: PlayerRow): PlayerFacts {
     userId: row.userId,
     ...(row.rating !== 0 && { currentRating: row.rating }),
     ...(row.games !== 0 && { rankedGames: row.games }),
-    events: row.events.map(([matchId, roundNumber, score, guessMs, evidence, occurredAt]) => ({
-      matchId,
-      roundNumber,
-      score,
-      guessMs,
-      evidence,
-      occurredAt,
-    })),
+    events: toEvents(row.events),
   };
+}
+
+function toEvents([matchIds, rounds, scores, guessMs, evidence, occurredAt]: EventColumns): GuessEvent[] {
+  const order = matchIds.map((_, i) => i);
+  if (!newestFirst(matchIds, rounds, occurredAt)) order.sort(newestFirstBy(matchIds, rounds, occurredAt));
+  return order.map((i) => ({
+    matchId: matchIds[i]!,
+    roundNumber: rounds[i]!,
+    score: scores[i]!,
+    guessMs: guessMs[i]!,
+    evidence: evidence[i]!,
+    occurredAt: new Date(occurredAt[i]!).toISOString(),
+  }));
+}
+
+// The order LOAD_FACTS_SQL's subquery sorts by: newest first, then higher round, then match id.
+function newestFirstBy(matchIds: string[], rounds: number[], at: number[]) {
+  return (a: number, b: number): number =>
+    at[b]! - at[a]! ||
+    rounds[b]! - rounds[a]! ||
+    (matchIds[a]! < matchIds[b]! ? -1 : matchIds[a]! > matchIds[b]! ? 1 : 0);
+}
+
+function newestFirst(matchIds: string[], rounds: number[], at: number[]): boolean {
+  const compare = newestFirstBy(matchIds, rounds, at);
+  for (let i = 1; i < at.length; i++) if (compare(i - 1, i) > 0) return false;
+  return true;
 }

@@ -34,6 +34,7 @@ function config(): WorkerConfig {
     queuePrefix: prefix,
     addr: { host: '127.0.0.1', port: 0 },
     concurrency: 2,
+    batchSize: 32,
     riskEngine: createRiskEngineConfig({ enabled: false, url: null, token: null, timeoutMs: 750 }),
     maxDeferMs: 3_600_000,
     webhookUrl: null,

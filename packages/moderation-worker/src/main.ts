@@ -9,6 +9,7 @@ import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
 import { watchEngine } from './engine-watch.js';
 import { startHealthServer } from './http-server.js';
+import { batchedMatchIo } from './match-io.js';
 import { createWorkerMetrics } from './metrics.js';
 import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
 import { createReadiness, type Readiness } from './readiness.js';
@@ -74,7 +75,16 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       queueName: config.queueName,
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
-      flow: { db, analyzer: client, now, maxDeferMs: config.maxDeferMs },
+      flow: {
+        db,
+        io: batchedMatchIo(db, {
+          maxBatch: config.batchSize,
+          onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
+        }),
+        analyzer: client,
+        now,
+        maxDeferMs: config.maxDeferMs,
+      },
       logger,
       metrics,
       engine,

@@ -19,6 +19,8 @@ export interface WorkerMetrics {
   /** Matches whose run is deferred right now (refreshed by the readiness probe). */
   deferredBacklog: Gauge;
   abandoned: Counter<'reason'>;
+  /** Matches per batched statement (facts read, analysed-match write). */
+  batchSize: Histogram<'statement'>;
   /** Sets the breaker gauge to `state`. */
   setBreakerState(state: BreakerState): void;
 }
@@ -69,6 +71,13 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       name: 'moderation_abandoned_matches_total',
       help: 'Matches abandoned after the maximum deferral, by last reason',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'moderation_db_batch_size',
+      help: 'Matches per batched PostgreSQL statement (facts read, analysed-match write)',
+      labelNames: ['statement'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
       registers,
     }),
     setBreakerState(state) {

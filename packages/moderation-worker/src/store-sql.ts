@@ -4,19 +4,21 @@ const RANK_SEVERITY = `ARRAY['low','medium','high','critical']`;
 const RANK_EVIDENCE = `ARRAY['weak','limited','substantial','strong']`;
 
 /**
- * Upserts a batch of risk-engine signals for `$1` (match) from parallel arrays, merging into existing
- * rows (DESIGN §5). RETURNING the merged row, so the outbox sees what a moderator would.
+ * Upserts risk-engine signals from parallel arrays (`$1` match ids, then `$2`-`$12` the columns),
+ * merging into existing rows (DESIGN §5). RETURNING the merged row, so the outbox sees what a
+ * moderator would. A statement may touch a row once, so one call carries no two signals with the
+ * same key (collapseSignals within a match; the key includes the match).
  */
-export const UPSERT_SIGNALS_SQL = `
+const UPSERT_SIGNALS_SQL = `
 INSERT INTO moderation_signals AS s (
   subject_user_id, signal_type, source, severity, evidence_strength, detector_key, detector_version,
   reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
 SELECT u.subject_user_id, u.signal_type, 'risk_engine', u.severity, u.evidence_strength, u.detector_key,
-       u.detector_version, u.reason_code, u.score, u.recommended_queue, $1, u.payload_json, u.occurred_at
-FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       u.detector_version, u.reason_code, u.score, u.recommended_queue, u.match_id, u.payload_json, u.occurred_at
+FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
             $9::float8[], $10::bool[], $11::jsonb[], $12::timestamptz[])
-  AS u(subject_user_id, signal_type, severity, evidence_strength, detector_key, detector_version, reason_code,
-       score, recommended_queue, payload_json, occurred_at)
+  AS u(match_id, subject_user_id, signal_type, severity, evidence_strength, detector_key, detector_version,
+       reason_code, score, recommended_queue, payload_json, occurred_at)
 ON CONFLICT (subject_user_id, match_id, detector_key, detector_version, reason_code)
   WHERE source = 'risk_engine'
 DO UPDATE SET
@@ -30,82 +32,70 @@ DO UPDATE SET
   payload_json = COALESCE(EXCLUDED.payload_json, s.payload_json),
   occurred_at = GREATEST(s.occurred_at, EXCLUDED.occurred_at),
   updated_at = now()
-RETURNING id, subject_user_id, signal_type, severity, evidence_strength, reason_code, detector_key, score,
+RETURNING id, match_id, subject_user_id, signal_type, severity, evidence_strength, reason_code, detector_key, score,
           recommended_queue, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
 `;
 
-// The run-row upsert of match `$1`; the other values are SQL fragments (placeholders or literals), so
-// the bookkeeping write and the analysed-match statement share one set of merge rules. A null
-// `count` keeps the previous signal count.
-function runUpsert(v: {
-  status: string;
-  failure: string;
-  detector: string;
-  count: string;
-  at: string;
-  finishedAt: string;
-}): string {
+// The run-row upsert: `rows` yields the inserted columns (a VALUES list or a SELECT), `signalCount`
+// is the count kept on conflict. One set of merge rules for the bookkeeping write and the
+// analysed-match statement.
+function runUpsert(rows: string, signalCount: string): string {
   return `
 INSERT INTO risk_analysis_runs AS r (
   match_id, status, attempts, last_failure, detector_version, signal_count, first_seen_at, updated_at, finished_at)
-VALUES ($1, ${v.status}, 1, ${v.failure}, ${v.detector}, COALESCE(${v.count}, 0), ${v.at}, ${v.at}, ${v.finishedAt})
+${rows}
 ON CONFLICT (match_id) DO UPDATE SET
   status = EXCLUDED.status,
   attempts = r.attempts + 1,
   last_failure = EXCLUDED.last_failure,
   detector_version = COALESCE(EXCLUDED.detector_version, r.detector_version),
-  signal_count = COALESCE(${v.count}, r.signal_count),
+  signal_count = ${signalCount},
   updated_at = EXCLUDED.updated_at,
   finished_at = EXCLUDED.finished_at`;
 }
 
-// Run of `$1` (match): status `$2`, failure `$3`, detector version `$4`, signal count `$5` (null keeps
-// the previous), at `$6`, finished when `$7`.
-const RUN_UPSERT = runUpsert({
-  status: '$2',
-  failure: '$3',
-  detector: '$4',
-  count: '$5::int',
-  at: '$6',
-  finishedAt: 'CASE WHEN $7::bool THEN $6::timestamptz END',
-});
-
-/** Records a run (see RUN_UPSERT's parameters); RETURNING the run's attempts and first sighting. */
-export const UPSERT_RUN_SQL = `${RUN_UPSERT}
+/**
+ * Records the run of `$1` (match): status `$2`, failure `$3`, detector version `$4`, signal count
+ * `$5` (null keeps the previous), at `$6`, finished when `$7`. RETURNING the run's attempts and
+ * first sighting.
+ */
+export const UPSERT_RUN_SQL = `${runUpsert(
+  'VALUES ($1, $2, 1, $3, $4, COALESCE($5::int, 0), $6, $6, CASE WHEN $7::bool THEN $6::timestamptz END)',
+  'COALESCE($5::int, r.signal_count)',
+)}
 RETURNING attempts, first_seen_at`;
 
 /**
- * The whole write of an analysed match as one statement: one round trip, atomic by itself. The
- * upsert of UPSERT_SIGNALS_SQL (`$1`-`$12`); an outbox row of type `$13`, keyed as signalDedupeKey
- * keys it (`<type>:<signal id>`), carrying the QueuedSignalPayload of every merged signal that
- * needsReview (recommended, or high/critical); and the analysed run (detector version `$14`, signal
- * count `$15`, at `$16`). Returns the signals upserted and the outbox rows inserted.
+ * The whole write of a batch of analysed matches as one statement: one round trip and one commit,
+ * atomic by itself. The upsert of UPSERT_SIGNALS_SQL (`$1`-`$12`); an outbox row of type `$13`,
+ * keyed as signalDedupeKey keys it (`<type>:<signal id>`), carrying the QueuedSignalPayload of every
+ * merged signal that needsReview (recommended, or high/critical); and one analysed run per match
+ * (`$14` match ids, `$15` detector versions, `$16` signal counts, `$17` times). One row per match:
+ * the signals upserted and the outbox rows inserted for it.
  */
 export const STORE_ANALYSIS_SQL = `
 WITH upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
   INSERT INTO notification_outbox (type, dedupe_key, payload_json)
   SELECT $13::text, $13::text || ':' || u.id, jsonb_build_object(
-           'signalId', u.id, 'source', 'risk_engine', 'subjectUserId', u.subject_user_id, 'matchId', $1::uuid,
+           'signalId', u.id, 'source', 'risk_engine', 'subjectUserId', u.subject_user_id, 'matchId', u.match_id,
            'reporterUserId', NULL, 'signalType', u.signal_type, 'severity', u.severity,
            'evidenceStrength', u.evidence_strength, 'reasonCode', u.reason_code, 'detectorKey', u.detector_key,
            'score', u.score, 'occurredAt', u.occurred_at)
   FROM upserted u
   WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
   ON CONFLICT (dedupe_key) DO NOTHING
-  RETURNING 1
-), run AS (${runUpsert({
-  status: "'analyzed'",
-  failure: 'NULL',
-  detector: '$14',
-  count: '$15::int',
-  at: '$16::timestamptz',
-  finishedAt: '$16::timestamptz',
-})}
-  RETURNING 1
+  RETURNING (payload_json->>'matchId')::uuid AS match_id
+), run AS (${runUpsert(
+  `SELECT x.match_id, 'analyzed', 1, NULL, x.detector_version, x.signal_count, x.at, x.at, x.at
+FROM unnest($14::uuid[], $15::text[], $16::int[], $17::timestamptz[]) AS x(match_id, detector_version, signal_count, at)`,
+  'EXCLUDED.signal_count',
+)}
+  RETURNING match_id
 )
-SELECT (SELECT count(*) FROM upserted)::int AS signal_count,
-       (SELECT count(*) FROM outbox)::int AS outbox_inserted,
-       (SELECT count(*) FROM run)::int AS runs`;
+SELECT run.match_id,
+       COALESCE((SELECT count(*) FROM upserted u WHERE u.match_id = run.match_id), 0)::int AS signal_count,
+       COALESCE((SELECT count(*) FROM outbox o WHERE o.match_id = run.match_id), 0)::int AS outbox_inserted
+FROM run`;
 
 /** Marks run `$1` abandoned with reason `$2` at `$3`, unless it finished meanwhile. */
 export const ABANDON_RUN_SQL = `

@@ -50,34 +50,37 @@ const MAX_FAILURE_TEXT = 500;
  * per signal needing review, and records the run. Safe to repeat: redelivery converges on the same rows.
  */
 export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Promise<StoredAnalysis> {
-  const signals = collapseSignals(analysis.signals);
-  const runParams = [
-    analysis.matchId,
-    'analyzed',
-    null,
-    analysis.detectorVersion,
-    signals.length,
-    analysis.now,
-    true,
-  ];
-  if (signals.length === 0) {
-    await db.pool.query(statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, runParams));
-    return { signalCount: 0, outboxInserted: 0 };
-  }
-  // One statement, so one round trip and no BEGIN/COMMIT: the outbox rows and the run commit with
-  // the signals or not at all.
-  const result = await db.pool.query<{ signal_count: number; outbox_inserted: number }>(
+  const [stored] = await storeAnalyses(db, [analysis]);
+  return stored!;
+}
+
+/**
+ * The write of several analysed matches as one statement (so one round trip and one commit, no
+ * BEGIN/COMMIT): they all commit or none does. One result per analysis, in order. The matches must
+ * be distinct: a statement may update a run row only once.
+ */
+export async function storeAnalyses(
+  db: Database,
+  analyses: readonly AnalysisToStore[],
+): Promise<StoredAnalysis[]> {
+  const signals = analyses.map((a) => collapseSignals(a.signals));
+  const result = await db.pool.query<{ match_id: string; signal_count: number; outbox_inserted: number }>(
     statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [
-      analysis.matchId,
-      ...signalColumns(signals),
+      ...signalColumns(analyses, signals),
       SIGNAL_QUEUED,
-      analysis.detectorVersion,
-      signals.length,
-      analysis.now,
+      analyses.map((a) => a.matchId),
+      analyses.map((a) => a.detectorVersion),
+      signals.map((s) => s.length),
+      analyses.map((a) => a.now),
     ]),
   );
-  const row = result.rows[0]!;
-  return { signalCount: row.signal_count, outboxInserted: row.outbox_inserted };
+  const rows = new Map(result.rows.map((row) => [row.match_id, row]));
+  return analyses.map((a) => {
+    const row = rows.get(a.matchId.toLowerCase());
+    // The run upsert returns every match it was given; a missing one is a bug, not a data problem.
+    if (row === undefined) throw new Error(`store statement returned no run row for match ${a.matchId}`);
+    return { signalCount: row.signal_count, outboxInserted: row.outbox_inserted };
+  });
 }
 
 /** Records a run that stored nothing (skipped, deferred, rejected); one statement. */
@@ -106,8 +109,12 @@ export async function abandonRun(db: Database, matchId: string, reason: string, 
   return (result.rowCount ?? 0) > 0;
 }
 
-function signalColumns(signals: readonly RiskSignal[]): unknown[][] {
+// The upsert's parallel arrays: one entry per signal, across every match of the batch.
+function signalColumns(analyses: readonly AnalysisToStore[], perMatch: readonly RiskSignal[][]): unknown[][] {
+  const matchIds = analyses.flatMap((a, i) => perMatch[i]!.map(() => a.matchId));
+  const signals = perMatch.flat();
   return [
+    matchIds,
     signals.map((s) => s.subjectUserId),
     signals.map((s) => s.signalType),
     signals.map((s) => s.severity),
