@@ -8,7 +8,7 @@ import { Worker } from 'bullmq';
 import pg from 'pg';
 
 const env = process.env;
-const concurrency = Number(env.MODERATION_WORKER_CONCURRENCY ?? 32);
+const concurrency = Number(env.MODERATION_WORKER_CONCURRENCY ?? 128);
 const pool = new pg.Pool({ connectionString: env.POSTGRES_URL, max: Number(env.POSTGRES_MAX_CONNS ?? 10) });
 const client = createRiskClient(riskEngineConfigFromEnv(env));
 const redisUrl = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');

@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     full: { type: 'boolean', default: process.env.npm_config_full === 'true' },
     matches: { type: 'string' },
     rounds: { type: 'string' },
-    concurrency: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '128' },
     sweep: { type: 'string' },
     'max-conns': { type: 'string', default: '10' },
     'cpu-prof': { type: 'boolean', default: false },

@@ -193,6 +193,42 @@ describe('the analysis worker', () => {
     expect(w.log.lines().filter((line) => /circuit opened/.test(line.msg))).toHaveLength(1);
   });
 
+  it('takes one job at a time while the breaker is open, and its full concurrency once it closes', async () => {
+    const w = await worker({ concurrency: 8, breakerResetMs: 250 });
+    engine.setFault({ kind: 'status', code: 503 });
+    const matchIds: string[] = [];
+    for (let i = 0; i < 24; i += 1) matchIds.push(await newMatch());
+    for (const matchId of matchIds) await enqueueRankedMatchPersisted(w.queue, matchId);
+    await eventually(async () =>
+      (await metricValue(w, 'moderation_risk_engine_breaker_transitions_total', { to: 'open' })) >= 1
+        ? true
+        : undefined,
+    );
+    expect(w.worker.concurrency).toBe(1);
+    const deferred = () => metricValue(w, 'moderation_analysis_jobs_total', { outcome: 'deferred' });
+    // Let the first wave (taken before the breaker opened) settle, then watch several breaker periods.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = await deferred();
+    const probesBefore = await metricValue(w, 'moderation_risk_engine_breaker_transitions_total', {
+      to: 'half_open',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const probes =
+      (await metricValue(w, 'moderation_risk_engine_breaker_transitions_total', { to: 'half_open' })) -
+      probesBefore;
+    // Each period takes two jobs, not eight: the probe (deferred for the 503), then one that meets
+    // the reopened breaker and pauses the queue again; plus a period straddling the window's edges.
+    expect(probes).toBeGreaterThanOrEqual(2);
+    expect((await deferred()) - before).toBeLessThanOrEqual(2 * (probes + 1));
+
+    engine.clearFaults();
+    for (const matchId of matchIds) {
+      const job = await w.settled(rankedMatchJobId(matchId));
+      expect(await job.getState()).toBe('completed');
+    }
+    expect(w.worker.concurrency).toBe(8);
+  });
+
   it('fails the job permanently with the engine reason when the engine rejects the request', async () => {
     const w = await worker();
     const matchId = await newMatch();

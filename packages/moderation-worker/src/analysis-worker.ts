@@ -10,7 +10,7 @@ import {
   DEFAULT_BREAKER_PAUSE_MS,
   DEFERRAL_BACKOFF,
 } from './deferral.js';
-import type { EngineWatch } from './engine-watch.js';
+import type { BreakerEvents, EngineWatch } from './engine-watch.js';
 import {
   BACKOFF_STRATEGY,
   describeJobDataError,
@@ -31,6 +31,8 @@ export interface AnalysisWorkerDeps {
   logger: Logger;
   metrics: WorkerMetrics;
   engine: EngineWatch;
+  /** The client's breaker events: while it is open the worker takes one job at a time. */
+  breaker?: Pick<BreakerEvents, 'on'>;
   /** Backoff of deferred matches; default DEFERRAL_BACKOFF. */
   deferralBackoff?: BackoffPolicy;
   /** Jitter source, injectable for tests. */
@@ -96,7 +98,22 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       },
     },
   );
+  if (deps.breaker) followBreaker(worker, deps.breaker, deps.concurrency);
   return worker;
+}
+
+/**
+ * While the breaker is open only its half-open probe can reach the engine, so the worker takes one
+ * job per wake-up instead of `concurrency`: the waiting matches are not read and deferred again
+ * every breaker period for nothing. Full concurrency returns as soon as the breaker closes.
+ */
+function followBreaker(worker: Worker, breaker: Pick<BreakerEvents, 'on'>, concurrency: number): void {
+  breaker.on('open', () => {
+    worker.concurrency = 1;
+  });
+  breaker.on('close', () => {
+    worker.concurrency = concurrency;
+  });
 }
 
 interface SettleContext {

@@ -14,7 +14,7 @@ describe('worker configuration', () => {
       queueName: 'moderation.risk-analysis',
       queuePrefix: '{moderation}',
       addr: { port: 8093 },
-      concurrency: 32,
+      concurrency: 128,
       batchSize: 32,
       riskEngine: { enabled: false, url: null, token: null, timeoutMs: 750 },
       maxDeferMs: 86_400_000,

@@ -61,7 +61,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     postgresPgbouncer: boolean(env, 'POSTGRES_PGBOUNCER', false),
     ...queueConfigFromEnv(env),
     addr: listenAddress(env, 'MODERATION_WORKER_ADDR', ':8093'),
-    concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 32, 1, 1000),
+    concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 128, 1, 1000),
     batchSize: integer(env, 'MODERATION_WORKER_BATCH_SIZE', 32, 1, 1000),
     riskEngine: riskEngineConfigFromEnv(env),
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),

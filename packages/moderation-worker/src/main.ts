@@ -88,6 +88,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       logger,
       metrics,
       engine,
+      breaker: client,
     });
     worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));
     delivery = startOutboxDelivery({
@@ -133,3 +134,4 @@ async function withinDeadline(work: Promise<boolean>, ms: number): Promise<boole
     clearTimeout(timer);
   }
 }
+

@@ -138,6 +138,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
     await waitAnalysed(ctx, q, proc, warm.length, 60_000);
     await resetModerationTables(ctx.pool);
     const lines0 = proc.lineCount();
+    const batches0 = await batchTotals(proc);
     const split0 = cpuSplitMs(proc.pid);
     const snapshot0 = processCpuSnapshot();
     const machine0 = machineTicks();
@@ -158,8 +159,10 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
     const seconds = (done.last_ms - t0) / 1000;
     const windowMs = Date.now() - t0;
     const { rows } = await ctx.pool.query(STORED_SQL);
+    const batches1 = await batchTotals(proc);
     return {
       kind,
+      meanBatch: batches1 && meanBatch(batches0, batches1),
       concurrency,
       matches: ids.length,
       seconds,
@@ -314,6 +317,34 @@ export async function measureBacklog(ctx, { matches, idleSeconds, concurrency })
   } finally {
     await engine?.stop();
   }
+}
+
+/**
+ * The worker's moderation_db_batch_size sums and counts by statement, from /metrics; null for the
+ * baseline (no health server) or a worker build without the metric.
+ */
+async function batchTotals(proc) {
+  if (!proc.healthUrl) return null;
+  const response = await fetch(proc.healthUrl.replace(/\/health$/, '/metrics'));
+  const text = await response.text();
+  const totals = {};
+  for (const [, part, statement, value] of text.matchAll(
+    /^moderation_db_batch_size_(sum|count)\{statement="(\w+)"\} (\S+)$/gm,
+  )) {
+    totals[statement] ??= { sum: 0, count: 0 };
+    totals[statement][part] = Number(value);
+  }
+  return Object.keys(totals).length > 0 ? totals : null;
+}
+
+/** Mean matches per batched statement between two batchTotals readings. */
+function meanBatch(before, after) {
+  return Object.fromEntries(
+    Object.entries(after).map(([statement, t]) => {
+      const b = before?.[statement] ?? { sum: 0, count: 0 };
+      return [statement, (t.sum - b.sum) / Math.max(1, t.count - b.count)];
+    }),
+  );
 }
 
 /** True when the worker's /health reports the engine's breaker open. */

@@ -109,7 +109,8 @@ export function detailLines(r) {
         `machine busy ${fmt(run.machineBusyPct)} % of all cores; ` +
         `${fmt(run.cpuMsPer1000)} CPU-ms/1,000 (${fmt(run.kernelShare * 100)} % in the kernel); peak RSS ${fmt(run.peakRssMiB, 1)} MiB; ` +
         `${fmt(run.signalsPerMatch, 2)} signals/match, ${fmt(run.outboxRows)} outbox rows; ${run.logLines} log lines; ` +
-        `CPU ms per match: ${budget(run.cpuMsPerMatch)}`,
+        `CPU ms per match: ${budget(run.cpuMsPerMatch)}` +
+        (run.meanBatch ? `; matches per statement: ${groups(run.meanBatch, 1)}` : ''),
     );
   }
   if (r.latency) {
@@ -130,9 +131,9 @@ export function detailLines(r) {
   return lines;
 }
 
-function groups(byGroup) {
+function groups(byGroup, digits) {
   return Object.entries(byGroup)
-    .map(([name, pct]) => `${name} ${fmt(pct)}`)
+    .map(([name, value]) => `${name} ${fmt(value, digits)}`)
     .join(', ');
 }
 

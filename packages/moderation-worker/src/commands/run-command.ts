@@ -1,4 +1,5 @@
 import { workerConfigFromEnv } from '../config.js';
+import { limitHeapGrowth } from '../heap.js';
 import { createLogger } from '../logger.js';
 import { run } from '../main.js';
 import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
@@ -26,6 +27,8 @@ export async function runCommand(env: NodeJS.ProcessEnv, io: CommandIo): Promise
     return usageError(io, `invalid configuration: ${message}`);
   }
   const logger = createLogger(config.logLevel);
+  const heapFlag = limitHeapGrowth();
+  if (heapFlag !== null) logger.debug({ flag: heapFlag }, 'heap growth limited');
   const worker = await run(config, { logger });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);

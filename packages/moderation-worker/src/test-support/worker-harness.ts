@@ -185,6 +185,7 @@ export async function startTestWorker(
     logger,
     metrics,
     engine: watchEngine(client, logger, metrics),
+    breaker: client,
     deferralBackoff: { baseMs: 30, capMs: 200, jitter: 0 },
   });
   await worker.waitUntilReady();
