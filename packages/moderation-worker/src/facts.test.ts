@@ -1,7 +1,7 @@
 import { FACTS_VERSION } from '@geoduels/risk-client/signals';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './db/pool.js';
-import { loadMatchFacts } from './facts.js';
+import { eventsFromColumns, loadMatchFacts } from './facts.js';
 import type { TempDatabase } from './test-support/services.js';
 import { createMigratedDatabase, seedMatch } from './test-support/worker-harness.js';
 
@@ -119,5 +119,38 @@ describe('loading the facts of a match', () => {
   it('works without named prepared statements (PgBouncer transaction pooling)', async () => {
     const facts = await loadMatchFacts({ pool: db.pool, namedStatements: false }, MATCH, now);
     expect(facts.kind).toBe('facts');
+  });
+});
+
+describe('events from the facts columns', () => {
+  const M1 = '10000000-0000-4000-8000-0000000000a1';
+  const M2 = '10000000-0000-4000-8000-0000000000a2';
+  const at = (text: string) => Date.parse(text);
+
+  it('zips the arrays into events and writes times as RFC 3339 UTC with milliseconds', () => {
+    expect(eventsFromColumns([[M1], [3], [4200], [1500], [0.25], [at('2026-02-20T10:00:00.120Z')]])).toEqual([
+      {
+        matchId: M1,
+        roundNumber: 3,
+        score: 4200,
+        guessMs: 1500,
+        evidence: 0.25,
+        occurredAt: '2026-02-20T10:00:00.120Z',
+      },
+    ]);
+  });
+
+  it('puts events that arrive out of order newest first, then by higher round, then by match id', () => {
+    const t1 = at('2026-02-20T10:00:00.000Z');
+    const t2 = at('2026-02-20T11:00:00.000Z');
+    const events = eventsFromColumns([
+      [M2, M1, M1, M1],
+      [1, 1, 2, 1],
+      [10, 20, 30, 40],
+      [100, 200, 300, 400],
+      [0, 0, 0, 0],
+      [t1, t2, t1, t1],
+    ]);
+    expect(events.map((e) => e.score)).toEqual([20, 30, 40, 10]);
   });
 });

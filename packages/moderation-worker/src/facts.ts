@@ -1,6 +1,7 @@
 import { type AnalyzeRequest, FACTS_VERSION, type PlayerFacts } from '@geoduels/risk-client/signals';
 import { type Database, statement } from './db/pool.js';
 import { LOAD_FACTS_SQL } from './facts-sql.js';
+import { isoFromEpochMs } from './iso-time.js';
 
 /** What the facts read found: a request to send, or why there is nothing to analyse. */
 export type MatchFacts =
@@ -11,7 +12,7 @@ export type MatchFacts =
 type GuessEvent = PlayerFacts['events'][number];
 
 /** A player's events as LOAD_FACTS_SQL sends them: parallel arrays, occurredAt in epoch ms. */
-type EventColumns = [
+export type EventColumns = [
   GuessEvent['matchId'][],
   GuessEvent['roundNumber'][],
   GuessEvent['score'][],
@@ -62,21 +63,36 @@ function toPlayerFacts(row: PlayerRow): PlayerFacts {
     userId: row.userId,
     ...(row.rating !== 0 && { currentRating: row.rating }),
     ...(row.games !== 0 && { rankedGames: row.games }),
-    events: toEvents(row.events),
+    events: eventsFromColumns(row.events),
   };
 }
 
-function toEvents([matchIds, rounds, scores, guessMs, evidence, occurredAt]: EventColumns): GuessEvent[] {
-  const order = matchIds.map((_, i) => i);
-  if (!newestFirst(matchIds, rounds, occurredAt)) order.sort(newestFirstBy(matchIds, rounds, occurredAt));
-  return order.map((i) => ({
+/** A player's events from LOAD_FACTS_SQL's parallel arrays, newest first (sorted here if they came otherwise). */
+export function eventsFromColumns([
+  matchIds,
+  rounds,
+  scores,
+  guessMs,
+  evidence,
+  occurredAt,
+]: EventColumns): GuessEvent[] {
+  const event = (i: number): GuessEvent => ({
     matchId: matchIds[i]!,
     roundNumber: rounds[i]!,
     score: scores[i]!,
     guessMs: guessMs[i]!,
     evidence: evidence[i]!,
-    occurredAt: new Date(occurredAt[i]!).toISOString(),
-  }));
+    occurredAt: isoFromEpochMs(occurredAt[i]!),
+  });
+  if (newestFirst(matchIds, rounds, occurredAt)) {
+    const events: GuessEvent[] = [];
+    for (let i = 0; i < matchIds.length; i += 1) events.push(event(i));
+    return events;
+  }
+  return matchIds
+    .map((_, i) => i)
+    .sort(newestFirstBy(matchIds, rounds, occurredAt))
+    .map(event);
 }
 
 // The order LOAD_FACTS_SQL's subquery sorts by: newest first, then higher round, then match id.

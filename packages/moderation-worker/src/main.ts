@@ -134,4 +134,3 @@ async function withinDeadline(work: Promise<boolean>, ms: number): Promise<boole
     clearTimeout(timer);
   }
 }
-
