@@ -388,7 +388,7 @@ describe('analysing a match', () => {
     detector.signals = [{ subjectUserId: A, reasonCode: 'budget', severity: 'high', score: 1 }];
     const analyzer = client();
     await analyzeMatch({ ...deps(analyzer), db: countedDb }, { matchId, enqueuedAt: T0 });
-    expect(statements).toEqual(['WITH active_season', 'WITH upserted']);
+    expect(statements).toEqual(['WITH active_season', 'WITH batch']);
 
     statements.length = 0;
     engine.setFault({ kind: 'status', code: 503, times: 1 });

@@ -1,7 +1,6 @@
 import { type AnalyzeRequest, FACTS_VERSION, type PlayerFacts } from '@geoduels/risk-client/signals';
 import { type Database, statement } from './db/pool.js';
 import { LOAD_FACTS_SQL } from './facts-sql.js';
-import { isoFromEpochMs } from './iso-time.js';
 
 /** What the facts read found: a request to send, or why there is nothing to analyse. */
 export type MatchFacts =
@@ -11,14 +10,14 @@ export type MatchFacts =
 
 type GuessEvent = PlayerFacts['events'][number];
 
-/** A player's events as LOAD_FACTS_SQL sends them: parallel arrays, occurredAt in epoch ms. */
+/** A player's events as LOAD_FACTS_SQL sends them: parallel arrays. */
 export type EventColumns = [
   GuessEvent['matchId'][],
   GuessEvent['roundNumber'][],
   GuessEvent['score'][],
   GuessEvent['guessMs'][],
   GuessEvent['evidence'][],
-  number[],
+  GuessEvent['occurredAt'][],
 ];
 
 interface PlayerRow {
@@ -82,7 +81,7 @@ export function eventsFromColumns([
     score: scores[i]!,
     guessMs: guessMs[i]!,
     evidence: evidence[i]!,
-    occurredAt: isoFromEpochMs(occurredAt[i]!),
+    occurredAt: occurredAt[i]!,
   });
   if (newestFirst(matchIds, rounds, occurredAt)) {
     const events: GuessEvent[] = [];
@@ -96,14 +95,17 @@ export function eventsFromColumns([
 }
 
 // The order LOAD_FACTS_SQL's subquery sorts by: newest first, then higher round, then match id.
-function newestFirstBy(matchIds: string[], rounds: number[], at: number[]) {
+// The times are fixed-width UTC text, so they order as strings.
+function newestFirstBy(matchIds: string[], rounds: number[], at: string[]) {
   return (a: number, b: number): number =>
-    at[b]! - at[a]! ||
-    rounds[b]! - rounds[a]! ||
-    (matchIds[a]! < matchIds[b]! ? -1 : matchIds[a]! > matchIds[b]! ? 1 : 0);
+    compareText(at[b]!, at[a]!) || rounds[b]! - rounds[a]! || compareText(matchIds[a]!, matchIds[b]!);
 }
 
-function newestFirst(matchIds: string[], rounds: number[], at: number[]): boolean {
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function newestFirst(matchIds: string[], rounds: number[], at: string[]): boolean {
   const compare = newestFirstBy(matchIds, rounds, at);
   for (let i = 1; i < at.length; i++) if (compare(i - 1, i) > 0) return false;
   return true;

@@ -117,7 +117,7 @@ describe('batched match reads and writes', () => {
     );
     analyses.push(analysis(EMPTY_MATCH, []));
     const results = await Promise.all(analyses.map((a) => io.storeAnalysis(a)));
-    expect(statements).toEqual(['WITH upserted']);
+    expect(statements).toEqual(['WITH batch']);
     expect(results).toEqual(
       analyses.map((a) => ({
         signalCount: a.signals.length,
@@ -149,7 +149,7 @@ describe('batched match reads and writes', () => {
       'moderation_signals_severity_check',
     );
     // The batch, then each of its matches alone.
-    expect(statements).toEqual(['WITH upserted', 'WITH upserted', 'WITH upserted', 'WITH upserted']);
+    expect(statements).toEqual(['WITH batch', 'WITH batch', 'WITH batch', 'WITH batch']);
     const rows = await storedRows();
     expect(rows.runs.map((r) => r.match_id)).toEqual([MATCHES[0], MATCHES[2]]);
     expect(rows.signals.map((r) => r.match_id)).toEqual([MATCHES[0], MATCHES[2]]);
@@ -163,7 +163,7 @@ describe('batched match reads and writes', () => {
       io.storeAnalysis(analysis(matchId, [signal(PLAYER_A, 'fast', { severity: 'high', score: 0.7 })])),
       io.storeAnalysis(analysis(MATCHES[4]!, [signal(PLAYER_B, 'fast')])),
     ]);
-    expect(statements).toEqual(['WITH upserted', 'WITH upserted']);
+    expect(statements).toEqual(['WITH batch', 'WITH batch']);
     const rows = await storedRows();
     expect(rows.runs.find((r) => r.match_id === matchId)).toMatchObject({ attempts: 2, signal_count: 1 });
     expect(rows.signals.filter((r) => r.match_id === matchId)).toEqual([

@@ -45,6 +45,15 @@ export interface RunState {
 
 const MAX_FAILURE_TEXT = 500;
 
+/** One analysed match as STORE_ANALYSIS_SQL reads it (JSON; the signals keep their RiskSignal keys). */
+interface StoredMatchJson {
+  matchId: string;
+  detectorVersion: string;
+  signalCount: number;
+  at: Date;
+  signals: readonly RiskSignal[];
+}
+
 /**
  * The one write transaction of an analysed match: merge-upserts every signal, adds one outbox row
  * per signal needing review, and records the run. Safe to repeat: redelivery converges on the same rows.
@@ -63,16 +72,18 @@ export async function storeAnalyses(
   db: Database,
   analyses: readonly AnalysisToStore[],
 ): Promise<StoredAnalysis[]> {
-  const signals = analyses.map((a) => collapseSignals(a.signals));
+  const matches: StoredMatchJson[] = analyses.map((a) => {
+    const signals = collapseSignals(a.signals);
+    return {
+      matchId: a.matchId,
+      detectorVersion: a.detectorVersion,
+      signalCount: signals.length,
+      at: a.now,
+      signals,
+    };
+  });
   const result = await db.pool.query<{ match_id: string; signal_count: number; outbox_inserted: number }>(
-    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [
-      ...signalColumns(analyses, signals),
-      SIGNAL_QUEUED,
-      analyses.map((a) => a.matchId),
-      analyses.map((a) => a.detectorVersion),
-      signals.map((s) => s.length),
-      analyses.map((a) => a.now),
-    ]),
+    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [JSON.stringify(matches), SIGNAL_QUEUED]),
   );
   const rows = new Map(result.rows.map((row) => [row.match_id, row]));
   return analyses.map((a) => {
@@ -107,24 +118,4 @@ export async function abandonRun(db: Database, matchId: string, reason: string, 
     statement(db, 'moderation_abandon_run', ABANDON_RUN_SQL, [matchId, reason, now]),
   );
   return (result.rowCount ?? 0) > 0;
-}
-
-// The upsert's parallel arrays: one entry per signal, across every match of the batch.
-function signalColumns(analyses: readonly AnalysisToStore[], perMatch: readonly RiskSignal[][]): unknown[][] {
-  const matchIds = analyses.flatMap((a, i) => perMatch[i]!.map(() => a.matchId));
-  const signals = perMatch.flat();
-  return [
-    matchIds,
-    signals.map((s) => s.subjectUserId),
-    signals.map((s) => s.signalType),
-    signals.map((s) => s.severity),
-    signals.map((s) => s.evidenceStrength),
-    signals.map((s) => s.detectorKey),
-    signals.map((s) => s.detectorVersion),
-    signals.map((s) => s.reasonCode),
-    signals.map((s) => s.score),
-    signals.map((s) => s.recommendedQueue),
-    signals.map((s) => (s.payload === null ? null : JSON.stringify(s.payload))),
-    signals.map((s) => s.occurredAt),
-  ];
 }
