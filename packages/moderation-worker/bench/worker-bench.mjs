@@ -3,7 +3,7 @@
 // one Markdown table. `npm run bench` (CI size, ~1-2 min) or `npm run bench -- --full`.
 // Options (docs/performance.md): --matches N, --rounds N, --concurrency N, --max-conns N, --sweep 8,16,64,
 // --cpu-prof, --only baseline,throughput,latency,backlog,client, --no-client, --worker-cli <path>,
-// --worker-node-args=<flags>.
+// --worker-node-args=<flags>, --node-options <value> (the worker's NODE_OPTIONS; default its image's).
 
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
@@ -19,11 +19,11 @@ import { summariseProfile } from './lib/profile.mjs';
 import { benchPrefix, deletePrefix } from './lib/queue.mjs';
 import { detailLines, resultTable } from './lib/report.mjs';
 import { seedMatches } from './lib/seed.mjs';
-import { startEngine } from './lib/services.mjs';
+import { imageNodeOptions, startEngine } from './lib/services.mjs';
 import { fmt } from './lib/stats.mjs';
 
 const SIZES = {
-  ci: { throughput: 2_000, rounds: 3, latencySeconds: 8, backlog: 5_000, idleSeconds: 5 },
+  ci: { throughput: 5_000, rounds: 3, latencySeconds: 8, backlog: 5_000, idleSeconds: 5 },
   full: { throughput: 20_000, rounds: 1, latencySeconds: 60, backlog: 100_000, idleSeconds: 30 },
 };
 const LATENCY_RATE = 200;
@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'worker-cli': { type: 'string' },
     'worker-node-args': { type: 'string', default: '' },
+    'node-options': { type: 'string', default: imageNodeOptions() },
   },
 });
 const sizes = { ...(args.full ? SIZES.full : SIZES.ci) };
@@ -57,6 +58,7 @@ const options = {
   only: phases(args.only),
   workerCli: args['worker-cli'],
   workerNodeArgs: args['worker-node-args'].split(' ').filter(Boolean),
+  nodeOptions: args['node-options'],
 };
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -205,7 +207,10 @@ async function main() {
   if (args.full && !flags.includes('--full')) flags.unshift('--full');
   const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
   console.log(`\n## Worker benchmark (${args.full ? 'full' : 'CI'} size)\n`);
-  console.log(`Command: \`${command}\`  \nMachine: ${machine}  \nBefore the run: ${background}\n`);
+  console.log(`Command: \`${command}\`  \nMachine: ${machine}  \nBefore the run: ${background}  `);
+  console.log(
+    `Worker NODE_OPTIONS: \`${options.nodeOptions || '(none)'}\` (default: its image's, see the Dockerfile)\n`,
+  );
   console.log(resultTable(results));
   console.log('\nDetails:');
   for (const line of detailLines(results)) console.log(`- ${line}`);

@@ -1,12 +1,23 @@
 // Starting the processes under test, each ready before it is measured: the worker (the real
 // `moderation-worker run`), the baseline, and the fake engine.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort, httpOk, startNode, waitFor } from './processes.mjs';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('../baseline.mjs', import.meta.url));
 const ENGINE = fileURLToPath(new URL('../fake-engine.mjs', import.meta.url));
+const DOCKERFILE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
+
+/**
+ * The NODE_OPTIONS the worker's image sets (`ENV NODE_OPTIONS=...` in its Dockerfile), so the
+ * benchmark measures the worker as it is deployed; '' when the image sets none.
+ */
+export function imageNodeOptions() {
+  const match = /^ENV NODE_OPTIONS=(?:"([^"]*)"|(\S+))\s*$/m.exec(readFileSync(DOCKERFILE, 'utf8'));
+  return match ? (match[1] ?? match[2]) : '';
+}
 
 /** Environment shared by the worker and the baseline, so both run with the same settings. */
 function workerEnv(ctx, prefix, engineUrl, concurrency, port) {
@@ -34,7 +45,7 @@ export async function startWorker(ctx, { prefix, engineUrl, concurrency, cpuProf
   const proc = startNode(
     'worker',
     [...profiling, ...ctx.options.workerNodeArgs, ctx.options.workerCli ?? CLI, 'run'],
-    workerEnv(ctx, prefix, engineUrl, concurrency, port),
+    { ...workerEnv(ctx, prefix, engineUrl, concurrency, port), NODE_OPTIONS: ctx.options.nodeOptions },
   );
   const readyUrl = `http://127.0.0.1:${port}/health/ready`;
   await waitFor(
