@@ -1,8 +1,9 @@
-// How eagerly V8 lets the heap grow. Under full load the worker allocates ~160 KB per match (facts,
-// request and response bodies) at 1,000+ matches/s; left to its own heuristics V8 answers that rate
-// by growing the old generation to 2-4x the live data (~40 MB), and peak RSS reached 185-230 MiB
-// on 2 cores. Growing by half the live size after each full collection keeps peak RSS at ~135-140
-// MiB for a few percent more worker CPU (docs/performance.md).
+// How eagerly V8 lets the heap grow. Under full load the worker allocates ~150-190 KB per match
+// (facts, request and response bodies, result rows) at well over 1,000 matches/s; left to its own
+// heuristics V8 answers that rate by growing the old generation to about twice the live data
+// (~40 MB) and more, and peak RSS reached 185-230 MiB on 2 cores. Growing by half the live size
+// after each full collection kept it at 135-148 MiB for a few percent more worker CPU
+// (docs/performance.md).
 import { setFlagsFromString } from 'node:v8';
 
 /** The heap growing factor the worker runs with, as V8's --heap-growing-percent. */

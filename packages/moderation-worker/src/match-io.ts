@@ -3,8 +3,8 @@
 // serve several matches. Each job still sees only its own facts and its own write result.
 import { Batcher } from './batcher.js';
 import type { Database } from './db/pool.js';
-import { loadMatchesFacts, type MatchFacts } from './facts.js';
-import { type AnalysisToStore, type StoredAnalysis, storeAnalyses } from './store.js';
+import { loadMatchesFacts, loadMatchFacts, type MatchFacts } from './facts.js';
+import { type AnalysisToStore, type StoredAnalysis, storeAnalyses, storeAnalysis } from './store.js';
 
 /** The reads and writes of one match's analysis. */
 export interface MatchIo {
@@ -30,8 +30,8 @@ export interface BatchingOptions {
 /** One statement per call: for tests and tools that analyse one match at a time. */
 export function directMatchIo(db: Database): MatchIo {
   return {
-    loadFacts: async (matchId, now) => (await loadMatchesFacts(db, [matchId], now))[0]!,
-    storeAnalysis: async (analysis) => (await storeAnalyses(db, [analysis]))[0]!,
+    loadFacts: (matchId, now) => loadMatchFacts(db, matchId, now),
+    storeAnalysis: (analysis) => storeAnalysis(db, analysis),
   };
 }
 

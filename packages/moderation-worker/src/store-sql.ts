@@ -5,18 +5,18 @@ const RANK_EVIDENCE = `ARRAY['weak','limited','substantial','strong']`;
 
 /**
  * The analysed matches of one write, from `$1`: a JSON array of StoredMatchJson (store.ts), one
- * element per match with its collapsed signals. One JSON document instead of a dozen parallel
- * arrays: the worker serialises it in one native JSON.stringify (the arrays cost it twice the CPU
- * and garbage, escaping each element), and payloads travel as JSON, not as escaped strings.
+ * element per match with its collapsed signals. One JSON document, serialised by one native
+ * JSON.stringify, instead of a dozen parallel arrays that pg escaped element by element (~2 % of
+ * the worker's CPU and ~8 % of its garbage); payloads travel as JSON, not as escaped strings.
  */
 const MATCHES = `SELECT * FROM json_to_recordset($1::json) AS m(
   "matchId" uuid, "detectorVersion" text, "signalCount" int, "at" timestamptz, "signals" json)`;
 
 /**
- * Upserts the risk-engine signals of `batch` (MATCHES), merging into existing rows (DESIGN §5). RETURNING the
- * merged row, so the outbox sees what a moderator would. A statement may touch a row once, so one
- * call carries no two signals with the same key (collapseSignals within a match; the key includes
- * the match, and a batch never holds a match twice).
+ * Upserts the risk-engine signals of `batch` (MATCHES), merging into existing rows (DESIGN §5).
+ * RETURNING the merged row, so the outbox sees what a moderator would. A statement may touch a row
+ * once, so one call carries no two signals with the same key (collapseSignals within a match; the
+ * key includes the match, and a batch never holds a match twice).
  */
 const UPSERT_SIGNALS_SQL = `
 INSERT INTO moderation_signals AS s (

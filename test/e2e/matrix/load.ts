@@ -9,6 +9,7 @@ import { expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
 import { startFakeEngineProcess } from '../../support/fake-engine-process.js';
 import { ReadinessMonitor } from '../../support/health.js';
+import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import { auditOutbox, runStatusCounts, storedSignals, waitForRuns } from '../../support/observe.js';
 import { pollUntil } from '../../support/poll.js';
 import { createScenario } from '../../support/scenario.js';
@@ -122,6 +123,18 @@ export function loadTests(): void {
           outboxRows: expected.filter((s) => s.queued).length,
         });
 
+        // Those exact rows came from shared statements: under load the steady worker's facts reads
+        // and writes each served several matches on average.
+        const samples = (await scrapeMetrics(`${steady.baseUrl}/metrics`)).samples;
+        const perStatement: Record<string, number> = {};
+        for (const statement of ['facts', 'store']) {
+          const matches = metricSum(samples, 'moderation_db_batch_size_sum', { statement });
+          const statements = metricSum(samples, 'moderation_db_batch_size_count', { statement });
+          expect(statements, `${statement} statements`).toBeGreaterThan(0);
+          perStatement[statement] = matches / statements;
+          expect(perStatement[statement], `${statement}: matches per statement`).toBeGreaterThan(1.5);
+        }
+
         await Promise.all(monitors.map((m) => m.stop()));
         expect(monitors.flatMap((m) => m.notReady())).toEqual([]);
         // The engine really flapped: every fault was used up, and failures were retried.
@@ -137,6 +150,7 @@ export function loadTests(): void {
             signals: stored.length,
             outbox: audit.outboxRows,
             runs: await runStatusCounts(scenario.pool),
+            matchesPerStatement: perStatement,
           }),
         );
       } finally {
