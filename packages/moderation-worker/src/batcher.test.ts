@@ -117,6 +117,22 @@ describe('Batcher', () => {
     expect(seen).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
   });
 
+  it('settles each item even when run() throws instead of rejecting', async () => {
+    const batcher = new Batcher<string, string>({
+      maxBatch: 8,
+      maxInFlight: 1,
+      run: (items) => {
+        if (items.includes('bad')) throw new Error('thrown for bad');
+        return Promise.resolve(items.map((i) => `done:${i}`));
+      },
+    });
+    const results = await Promise.allSettled(['a', 'bad'].map((i) => batcher.add(i)));
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 'done:a' },
+      { status: 'rejected', reason: new Error('thrown for bad') },
+    ]);
+  });
+
   it('fails a lone item with the batch error itself, without running it again', async () => {
     let runs = 0;
     const error = new Error('database down');

@@ -120,8 +120,9 @@ export class Batcher<I, O> {
 
   // Outside the slots: the isolation retry of a failed batch must not wait behind new batches.
   #runAlone(entry: Pending<I, O>): void {
-    this.#options
-      .run([entry.item])
+    // Through a promise, so that even a run() that throws synchronously settles only this entry.
+    Promise.resolve([entry.item])
+      .then((items) => this.#options.run(items))
       .then(
         (results) =>
           results.length === 1
