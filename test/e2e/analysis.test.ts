@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../support/expected-signals.js';
 import { messageIncludes } from '../support/logs.js';
 import { scrapeMetrics } from '../support/metrics.js';
-import { auditOutbox, deliveryReport, runsByMatch, storedSignals } from '../support/observe.js';
+import { deliveryReport, expectExactlyOnce, runsByMatch, storedSignals } from '../support/observe.js';
 import { pollUntil } from '../support/poll.js';
 import { stopAllProcesses } from '../support/processes.js';
 import { createScenario, type Scenario } from '../support/scenario.js';
@@ -64,17 +64,8 @@ describe.sequential('analysis end to end (one worker process, fake engine, webho
       ids.map(() => ['analyzed', 1]),
     );
 
-    const expected = sortSignals(seeded.matches.flatMap(expectedSignals));
+    const { expected, audit } = await expectExactlyOnce(scenario.pool, seeded.matches, ids);
     expect(expected.some((s) => s.queued)).toBe(true);
-    expect(await storedSignals(scenario.pool, ids)).toEqual(expected);
-
-    const audit = await auditOutbox(scenario.pool);
-    expect(audit).toEqual({
-      queuedWithoutOutbox: [],
-      signalsWithSeveralRows: [],
-      unexpectedRows: [],
-      outboxRows: expected.filter((s) => s.queued).length,
-    });
     await webhook.waitForCount(audit.outboxRows);
     await pollUntil(
       async () =>

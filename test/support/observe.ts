@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import { type SignalFacts, sortSignals } from './expected-signals.js';
+import { expect } from 'vitest';
+import { expectedSignals, type SignalFacts, sortSignals } from './expected-signals.js';
 import { pollUntil } from './poll.js';
+import type { SeededMatch } from './seed.js';
 import type { ReceivedWebhook } from './webhook-receiver.js';
 
 /** One `risk_analysis_runs` row. */
@@ -82,6 +84,31 @@ export async function auditOutbox(pool: pg.Pool): Promise<OutboxAudit> {
     if (row.queued === true) audit.outboxRows += row.rows;
   }
   return audit;
+}
+
+/**
+ * Asserts "exactly once" for `matches` (stored under `ids`): the stored risk-engine signals are
+ * exactly what the default detectors produce for them, and the outbox holds one row per queued
+ * signal and nothing else. Returns what it compared, for further checks.
+ */
+export async function expectExactlyOnce(
+  pool: pg.Pool,
+  matches: readonly SeededMatch[],
+  ids: readonly string[],
+): Promise<{ expected: SignalFacts[]; audit: OutboxAudit }> {
+  const expected = sortSignals(matches.flatMap(expectedSignals));
+  const stored = await storedSignals(pool, ids);
+  // The count first: a diff of thousands of rows says less than two numbers.
+  expect(stored.length).toBe(expected.length);
+  expect(stored).toEqual(expected);
+  const audit = await auditOutbox(pool);
+  expect(audit).toEqual({
+    queuedWithoutOutbox: [],
+    signalsWithSeveralRows: [],
+    unexpectedRows: [],
+    outboxRows: expected.filter((s) => s.queued).length,
+  });
+  return { expected, audit };
 }
 
 /** Job counts of the queue in the states a test cares about. */

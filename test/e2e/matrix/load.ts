@@ -6,11 +6,10 @@
 // It runs inside the concurrent fault matrix so its CPU-heavy minute overlaps the SIGKILL test's wait.
 import type { FaultSpec } from '@geoduels/fake-risk-engine';
 import { expect, it } from 'vitest';
-import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
 import { startFakeEngineProcess } from '../../support/fake-engine-process.js';
 import { ReadinessMonitor } from '../../support/health.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
-import { auditOutbox, runStatusCounts, storedSignals, waitForRuns } from '../../support/observe.js';
+import { expectExactlyOnce, runStatusCounts, waitForRuns } from '../../support/observe.js';
 import { pollUntil } from '../../support/poll.js';
 import { createScenario } from '../../support/scenario.js';
 import { findSecretLeaks, testSecrets } from '../../support/secrets.js';
@@ -111,17 +110,7 @@ export function loadTests(): void {
         const counts = await scenario.queue.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed');
         expect(counts).toEqual({ completed: LOAD_MATCHES, failed: 0, active: 0, wait: 0, delayed: 0 });
 
-        const expected = sortSignals(seeded.flatMap(expectedSignals));
-        const stored = await storedSignals(scenario.pool, ids);
-        expect(stored.length).toBe(expected.length);
-        expect(stored).toEqual(expected);
-        const audit = await auditOutbox(scenario.pool);
-        expect(audit).toEqual({
-          queuedWithoutOutbox: [],
-          signalsWithSeveralRows: [],
-          unexpectedRows: [],
-          outboxRows: expected.filter((s) => s.queued).length,
-        });
+        const { expected, audit } = await expectExactlyOnce(scenario.pool, seeded, ids);
 
         // Those exact rows came from shared statements: under load the steady worker's facts reads
         // and writes each served several matches on average.
@@ -147,7 +136,7 @@ export function loadTests(): void {
         console.log(
           JSON.stringify({
             matches: LOAD_MATCHES,
-            signals: stored.length,
+            signals: expected.length,
             outbox: audit.outboxRows,
             runs: await runStatusCounts(scenario.pool),
             matchesPerStatement: perStatement,

@@ -2,15 +2,8 @@
 // queue; every match enqueued twice, then a batch re-enqueued by the operator command. One signal
 // row per dedupe key, one outbox row per queued signal, one webhook delivery per outbox row.
 import { expect, it } from 'vitest';
-import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
-import {
-  auditOutbox,
-  deliveryReport,
-  runsByMatch,
-  storedSignals,
-  waitForRuns,
-} from '../../support/observe.js';
+import { deliveryReport, expectExactlyOnce, runsByMatch, waitForRuns } from '../../support/observe.js';
 import { pollUntil } from '../../support/poll.js';
 import { seedRankedMatches } from '../../support/seed.js';
 import { runWorkerCli } from '../../support/worker-process.js';
@@ -58,15 +51,7 @@ export function replicaTests(): void {
         're-analysed',
       );
 
-      const expected = sortSignals(seeded.flatMap(expectedSignals));
-      expect(await storedSignals(scenario.pool, ids)).toEqual(expected);
-      const audit = await auditOutbox(scenario.pool);
-      expect(audit).toEqual({
-        queuedWithoutOutbox: [],
-        signalsWithSeveralRows: [],
-        unexpectedRows: [],
-        outboxRows: expected.filter((s) => s.queued).length,
-      });
+      await expectExactlyOnce(scenario.pool, seeded, ids);
       await pollUntil(
         async () =>
           (await scenario.pool.query('SELECT 1 FROM notification_outbox WHERE sent_at IS NULL')).rowCount ===
