@@ -17,3 +17,20 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts a server on a free port, `start(port)` doing the binding. Another process may grab the
+ * port between freePort() and the bind, so a failed start is tried again on another free port, up
+ * to `attempts` times. Resolves to the port the server started on.
+ */
+export async function startOnFreePort(start: (port: number) => Promise<void>, attempts = 3): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      await start(port);
+      return port;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}

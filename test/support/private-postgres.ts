@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './ports.js';
+import { startOnFreePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +36,8 @@ const clusters = new Set<string>();
  * to run as root, so when we are root the binaries run as the `postgres` user via `runuser`.
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
-  let port = await freePort();
+  // Set by the first start (startOnFreePort); every restart reuses it.
+  let port = 0;
   const dir = await mkdtemp(join(tmpdir(), 'gd-pg-'));
   const dataDir = join(dir, 'data');
   if (process.getuid?.() === 0) {
@@ -66,16 +67,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     }
     clusters.delete(dataDir);
   };
-  // Another process may grab the free port before the server binds it: try a few on the first start.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await start();
-      break;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      port = await freePort();
-    }
-  }
+  await startOnFreePort((free) => {
+    port = free;
+    return start();
+  });
   const chosenPort = port;
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${chosenPort}/${database}`;
   return {

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from './poll.js';
-import { freePort } from './ports.js';
+import { startOnFreePort } from './ports.js';
 import { type ManagedProcess, spawnManaged } from './processes.js';
 
 /** A redis-server owned by one test file, on its own port, restartable on that same port. */
@@ -32,7 +32,8 @@ export interface PrivateRedisOptions {
 /** Starts `redis-server` on a free port (no daemonising; the test owns the process). */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const persistent = options.persistent ?? true;
-  let port = await freePort();
+  // Set by the first start (startOnFreePort); every restart reuses it.
+  let port = 0;
   const dir = await mkdtemp(join(tmpdir(), 'gd-redis-'));
   let server: ManagedProcess | undefined;
 
@@ -76,16 +77,10 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     await server.stop(10_000);
   };
 
-  // Another process may grab the free port before redis binds it: try a few ports on the first start.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await start();
-      break;
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      port = await freePort();
-    }
-  }
+  await startOnFreePort((free) => {
+    port = free;
+    return start();
+  });
   const url = `redis://127.0.0.1:${port}`;
   const chosenPort = port;
   return {
