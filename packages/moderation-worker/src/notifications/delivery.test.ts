@@ -6,14 +6,9 @@ import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrateUp } from '../db/migrate.js';
 import { recordPlayerReport } from '../reports/index.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  openTestPool,
-  type TempDatabase,
-} from '../test-support/services.js';
+import { openTestPool, type TempDatabase } from '../test-support/services.js';
+import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, type OutboxDeliveryOptions, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
 
@@ -29,9 +24,7 @@ let registry: Registry;
 const running: OutboxDelivery[] = [];
 
 beforeAll(async () => {
-  db = await createTempDatabase('notify');
-  await applyApiSchema(db.url);
-  await migrateUp(db.url);
+  db = await createMigratedTempDatabase('notify');
   pool = openTestPool(db.url, 6);
 });
 

@@ -5,13 +5,8 @@ import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { migrateUp } from '../db/migrate.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  openTestPool,
-  type TempDatabase,
-} from '../test-support/services.js';
+import { openTestPool, type TempDatabase } from '../test-support/services.js';
+import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
 
@@ -21,9 +16,7 @@ let db: TempDatabase;
 const pools: pg.Pool[] = [];
 
 beforeAll(async () => {
-  db = await createTempDatabase('notify_once');
-  await applyApiSchema(db.url);
-  await migrateUp(db.url);
+  db = await createMigratedTempDatabase('notify_once');
 });
 
 afterAll(async () => {

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp } from '../db/migrate.js';
 import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  openTestPool,
-  type TempDatabase,
-} from '../test-support/services.js';
+import { openTestPool, type TempDatabase } from '../test-support/services.js';
+import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type PlayerReportInput, recordPlayerReport } from './index.js';
 
 let db: TempDatabase;
@@ -19,9 +14,7 @@ const reported = randomUUID();
 const bystander = randomUUID();
 
 beforeAll(async () => {
-  db = await createTempDatabase('reports');
-  await applyApiSchema(db.url);
-  await migrateUp(db.url);
+  db = await createMigratedTempDatabase('reports');
   pool = openTestPool(db.url, 4);
   await seedMatch(pool, matchId, [reporter, reported], [bystander]);
 });

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateUp } from '../db/migrate.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  openTestPool,
-  type TempDatabase,
-} from '../test-support/services.js';
+import { openTestPool, type TempDatabase } from '../test-support/services.js';
+import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { runReportCommand } from './report-command.js';
 
 let db: TempDatabase;
@@ -17,9 +12,7 @@ const reporter = randomUUID();
 const reported = randomUUID();
 
 beforeAll(async () => {
-  db = await createTempDatabase('report_cli');
-  await applyApiSchema(db.url);
-  await migrateUp(db.url);
+  db = await createMigratedTempDatabase('report_cli');
   pool = openTestPool(db.url, 2);
   await pool.query('INSERT INTO users (id) VALUES ($1), ($2)', [reporter, reported]);
   await pool.query('INSERT INTO match_history (match_id) VALUES ($1)', [matchId]);

@@ -24,11 +24,17 @@ import {
   uniquePrefix,
 } from './services.js';
 
-/** A fresh database with the API schema and every migration applied. */
-export async function createMigratedDatabase(label: string): Promise<{ temp: TempDatabase; db: Database }> {
+/** A fresh database with the API schema and every migration applied; `drop()` removes it. */
+export async function createMigratedTempDatabase(label: string): Promise<TempDatabase> {
   const temp = await createTempDatabase(label);
   await applyApiSchema(temp.url);
   await migrateUp(temp.url);
+  return temp;
+}
+
+/** createMigratedTempDatabase, plus the worker's own pool on it. */
+export async function createMigratedDatabase(label: string): Promise<{ temp: TempDatabase; db: Database }> {
+  const temp = await createMigratedTempDatabase(label);
   return { temp, db: createDatabase({ url: temp.url, maxConns: 5, pgbouncer: false }) };
 }
 
