@@ -291,15 +291,21 @@ describe('analyze, rejected', () => {
   });
 });
 
+/** A real undici agent that counts the requests dispatched through it (closed after the test). */
+function countingDispatcher() {
+  let count = 0;
+  const agent = new Agent();
+  const counting = agent.compose((dispatch: Dispatcher['dispatch']) => (opts, handler) => {
+    count++;
+    return dispatch(opts, handler);
+  });
+  cleanups.push(() => agent.close());
+  return { counting, dispatched: () => count };
+}
+
 describe('analyze, disabled and lifecycle', () => {
   it('answers disabled without any I/O', async () => {
-    let dispatched = 0;
-    const agent = new Agent();
-    const counting = agent.compose((dispatch: Dispatcher['dispatch']) => (opts, handler) => {
-      dispatched++;
-      return dispatch(opts, handler);
-    });
-    cleanups.push(() => agent.close());
+    const { counting, dispatched } = countingDispatcher();
     const client = createRiskClient(riskEngineConfigFromEnv({ RISK_ENGINE_TOKEN: TOKEN }), {
       dispatcher: counting,
     });
@@ -307,21 +313,15 @@ describe('analyze, disabled and lifecycle', () => {
     expect(client.state).toBe('disabled');
     expect(await client.analyze(analyzeRequest())).toEqual({ status: 'disabled' });
     expect(await client.health()).toEqual({ ok: false, reason: 'disabled' });
-    expect(dispatched).toBe(0);
+    expect(dispatched()).toBe(0);
   });
 
   it('uses an injected dispatcher for every exchange', async () => {
-    let dispatched = 0;
-    const agent = new Agent();
-    const counting = agent.compose((dispatch: Dispatcher['dispatch']) => (opts, handler) => {
-      dispatched++;
-      return dispatch(opts, handler);
-    });
-    cleanups.push(() => agent.close());
+    const { counting, dispatched } = countingDispatcher();
     const { client } = await setup((_q, s) => json(s, 200, engineAnswer()), {}, { dispatcher: counting });
     await client.analyze(analyzeRequest());
     await client.health();
-    expect(dispatched).toBe(2);
+    expect(dispatched()).toBe(2);
   });
 
   it('rejects with the caller reason when the caller aborts', async () => {
