@@ -197,10 +197,13 @@ export async function startTestWorker(
   await worker.waitUntilReady();
   const settled = (jobId: string) =>
     new Promise<Job>((resolve, reject) => {
+      // State first, then the job: a job read while still active and found completed a moment
+      // later would come back without its return value.
       const check = async () => {
+        const state = await queue.getJobState(jobId);
+        if (state !== 'completed' && state !== 'failed') return;
         const job = await queue.getJob(jobId);
-        const state = await job?.getState();
-        if (job && (state === 'completed' || state === 'failed')) resolve(job);
+        if (job) resolve(job);
       };
       const onEvent = ({ jobId: id }: { jobId: string }) => {
         if (id === jobId) check().catch(reject);
