@@ -10,7 +10,7 @@ const RANK_EVIDENCE = `ARRAY['weak','limited','substantial','strong']`;
  * the worker's CPU and ~8 % of its garbage); payloads travel as JSON, not as escaped strings.
  */
 const MATCHES = `SELECT * FROM json_to_recordset($1::json) AS m(
-  "matchId" uuid, "detectorVersion" text, "signalCount" int, "at" timestamptz, "signals" json)`;
+  "matchId" uuid, "detectorVersion" text, "at" timestamptz, "signals" json)`;
 
 /**
  * Upserts the risk-engine signals of `batch` (MATCHES), merging into existing rows (DESIGN §5).
@@ -95,7 +95,8 @@ WITH batch AS (${MATCHES}), upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
   ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING (payload_json->>'matchId')::uuid AS match_id
 ), run AS (${runUpsert(
-  `SELECT m."matchId", 'analyzed', 1, NULL, m."detectorVersion", m."signalCount", m.at, m.at, m.at FROM batch m`,
+  `SELECT m."matchId", 'analyzed', 1, NULL, m."detectorVersion", json_array_length(m.signals), m.at, m.at, m.at
+FROM batch m`,
   'EXCLUDED.signal_count',
 )}
   RETURNING match_id

@@ -49,7 +49,6 @@ const MAX_FAILURE_TEXT = 500;
 interface StoredMatchJson {
   matchId: string;
   detectorVersion: string;
-  signalCount: number;
   at: Date;
   signals: readonly RiskSignal[];
 }
@@ -72,16 +71,12 @@ export async function storeAnalyses(
   db: Database,
   analyses: readonly AnalysisToStore[],
 ): Promise<StoredAnalysis[]> {
-  const matches: StoredMatchJson[] = analyses.map((a) => {
-    const signals = collapseSignals(a.signals);
-    return {
-      matchId: a.matchId,
-      detectorVersion: a.detectorVersion,
-      signalCount: signals.length,
-      at: a.now,
-      signals,
-    };
-  });
+  const matches: StoredMatchJson[] = analyses.map((a) => ({
+    matchId: a.matchId,
+    detectorVersion: a.detectorVersion,
+    at: a.now,
+    signals: collapseSignals(a.signals),
+  }));
   const result = await db.pool.query<{ match_id: string; signal_count: number; outbox_inserted: number }>(
     statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [JSON.stringify(matches), SIGNAL_QUEUED]),
   );
