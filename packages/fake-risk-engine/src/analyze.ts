@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthFailure } from './auth.js';
 import type { EngineContext } from './context.js';
 import { DETECTOR_VERSION, runDetectors } from './detectors/index.js';
-import { MAX_BODY_BYTES, writeFault } from './fault-responses.js';
+import { MAX_BODY_BYTES, writeFault } from './faults/responses.js';
 import { readBody } from './request-body.js';
 import { sendError, sendJson } from './respond.js';
 import { validateAnalyzeRequest } from './validation.js';

@@ -1,6 +1,6 @@
 import type { AuthFailure } from './auth.js';
 import type { Detector } from './detectors/index.js';
-import type { FaultQueue, FaultSpec } from './faults.js';
+import type { FaultQueue, FaultSpec } from './faults/faults.js';
 import type { RequestRecorder } from './recorder.js';
 
 /** One answered request, for an optional access log (the library itself never logs). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineContext } from './context.js';
-import { parseFaultSpec } from './fault-spec-parser.js';
-import type { FaultSpec } from './faults.js';
+import type { FaultSpec } from './faults/faults.js';
+import { parseFaultSpec } from './faults/spec-parser.js';
 import { readBody } from './request-body.js';
 import { sendError, sendJson } from './respond.js';
 

@@ -15,15 +15,15 @@ export {
   runDetectors,
   unknownSubjects,
 } from './detectors/index.js';
-export { MAX_BODY_BYTES } from './fault-responses.js';
-export { type ParsedFault, parseFaultSpec } from './fault-spec-parser.js';
 export {
   type FaultBehaviour,
   type FaultScope,
   type FaultSpec,
   HOSTILE_VARIANTS,
   type HostileVariant,
-} from './faults.js';
-export { HOSTILE_NESTING_DEPTH, HOSTILE_STRING_LENGTH } from './hostile-bodies.js';
+} from './faults/faults.js';
+export { HOSTILE_NESTING_DEPTH, HOSTILE_STRING_LENGTH } from './faults/hostile-bodies.js';
+export { MAX_BODY_BYTES } from './faults/responses.js';
+export { type ParsedFault, parseFaultSpec } from './faults/spec-parser.js';
 export { DEFAULT_RECORD_LIMIT, type RecordedRequest } from './recorder.js';
 export { type FakeRiskEngine, type FakeRiskEngineOptions, startFakeRiskEngine } from './server.js';

@@ -3,7 +3,7 @@ import { handleAnalyze, sendUnauthorized } from './analyze.js';
 import type { EngineContext } from './context.js';
 import { handleControl } from './control.js';
 import { DETECTOR_VERSION } from './detectors/index.js';
-import { writeFault } from './fault-responses.js';
+import { writeFault } from './faults/responses.js';
 import { sendError, sendJson } from './respond.js';
 
 const HEALTH_PATHS = new Set(['/health', '/health/live', '/health/ready']);

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { createBearerCheck } from './auth.js';
 import type { EngineContext, ResponseLogEntry } from './context.js';
 import { DEFAULT_DETECTORS, DETECTOR_VERSION, type Detector } from './detectors/index.js';
-import { FaultQueue, type FaultSpec } from './faults.js';
+import { FaultQueue, type FaultSpec } from './faults/faults.js';
 import { DEFAULT_RECORD_LIMIT, type RecordedRequest, RequestRecorder } from './recorder.js';
 import { createRequestListener } from './router.js';
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
+import { runCheckCommand } from './commands/check-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
 import { type CommandIo, EXIT, processIo, usageError } from './commands/output.js';
+import { runQueueCommand } from './commands/queue-command.js';
 // The `moderation-worker` bin: dispatches subcommands; each lives in src/commands (or its owner's folder).
 import { backfillCommand, enqueueCommand } from './commands/queue-commands.js';
+import { runReportCommand } from './commands/report-command.js';
 import { RUN_USAGE, runCommand } from './commands/run-command.js';
-import { runCheckCommand } from './ops/check-command.js';
-import { runQueueCommand } from './ops/queue-command.js';
-import { runReportCommand } from './reports/report-command.js';
 
 const USAGE = `Usage: moderation-worker <command> [options]
 

@@ -1,21 +1,6 @@
 // Public face of @geoduels/moderation-worker for the game API and operators' tooling. The worker
 // process itself is the `moderation-worker` bin; its internals are deliberately not exported.
 
-export type { WorkerConfig } from './config.js';
-export {
-  forceSchemaVersion,
-  MigrationError,
-  type MigrationErrorKind,
-  type MigrationRun,
-  type MigrationStatus,
-  migrateDown,
-  migrateUp,
-  migrationStatus,
-  REQUIRED_SCHEMA_VERSION,
-  readSchemaVersion,
-  type SchemaVersion,
-} from './db/migrate.js';
-export { MIGRATIONS_DIR } from './db/migration-files.js';
 export {
   BACKOFF_STRATEGY,
   createProducerConnection,
@@ -31,7 +16,23 @@ export {
   type RankedMatchJob,
   rankedMatchJobId,
   rankedMatchJobSchema,
-} from './job.js';
+} from './analysis/job.js';
+export type { RunStatus } from './analysis/match-store.js';
+export type { WorkerConfig } from './config.js';
+export {
+  forceSchemaVersion,
+  MigrationError,
+  type MigrationErrorKind,
+  type MigrationRun,
+  type MigrationStatus,
+  migrateDown,
+  migrateUp,
+  migrationStatus,
+  REQUIRED_SCHEMA_VERSION,
+  readSchemaVersion,
+  type SchemaVersion,
+} from './db/migrate.js';
+export { MIGRATIONS_DIR } from './db/migration-files.js';
 export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
 export {
   PLAYER_REPORT_SIGNAL_TYPE,
@@ -41,4 +42,3 @@ export {
   type ReportCategory,
   recordPlayerReport,
 } from './reports/index.js';
-export type { RunStatus } from './store.js';

@@ -2,12 +2,12 @@ import { createRiskEngineConfig } from '@geoduels/risk-client';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueRankedMatchPersisted, rankedMatchJobId } from './analysis/job.js';
 import type { WorkerConfig } from './config.js';
 import { migrateUp } from './db/migrate.js';
 import { createDatabase, type Database } from './db/pool.js';
-import { enqueueRankedMatchPersisted, rankedMatchJobId } from './job.js';
 import { type RunningWorker, run } from './main.js';
-import type { HealthSnapshot } from './readiness.js';
+import type { HealthSnapshot } from './runtime/readiness.js';
 import {
   applyApiSchema,
   createTempDatabase,

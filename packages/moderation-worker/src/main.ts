@@ -3,17 +3,17 @@ import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { createAnalysisWorker } from './analysis-worker.js';
+import { watchEngine } from './analysis/engine-watch.js';
+import { batchedMatchIo } from './analysis/match-io.js';
+import { createAnalysisWorker } from './analysis/worker.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
-import { watchEngine } from './engine-watch.js';
-import { startHealthServer } from './http-server.js';
-import { batchedMatchIo } from './match-io.js';
-import { createWorkerMetrics } from './metrics.js';
 import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
-import { createReadiness, type Readiness } from './readiness.js';
-import { createWorkerRedis, whenRedisReady } from './redis.js';
+import { startHealthServer } from './runtime/health-server.js';
+import { createWorkerMetrics } from './runtime/metrics.js';
+import { createReadiness, type Readiness } from './runtime/readiness.js';
+import { createWorkerRedis, whenRedisReady } from './runtime/redis.js';
 
 /** A running worker process. */
 export interface RunningWorker {

@@ -1,7 +1,7 @@
 // Enqueueing through the worker's own queue contract (built dist), and removing a phase's keys.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from '../../dist/job.js';
+import { JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from '../../dist/index.js';
 
 const BULK = 500;
 

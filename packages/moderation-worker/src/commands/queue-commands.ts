@@ -2,11 +2,11 @@
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { backfill, DEFAULT_BACKFILL_STATUSES } from '../backfill.js';
+import { backfill, DEFAULT_BACKFILL_STATUSES } from '../analysis/backfill.js';
+import { DEFAULT_JOB_OPTIONS, rankedMatchJobSchema, requeueRankedMatch } from '../analysis/job.js';
+import type { RunStatus } from '../analysis/match-store.js';
 import { postgresUrlFromEnv, type QueueConfig, queueConfigFromEnv } from '../config.js';
 import { createDatabase } from '../db/pool.js';
-import { DEFAULT_JOB_OPTIONS, rankedMatchJobSchema, requeueRankedMatch } from '../job.js';
-import type { RunStatus } from '../store.js';
 import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
 
 /** Usage of `moderation-worker enqueue`. */

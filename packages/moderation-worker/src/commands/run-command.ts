@@ -1,7 +1,7 @@
 import { workerConfigFromEnv } from '../config.js';
-import { limitHeapGrowth } from '../heap.js';
-import { createLogger } from '../logger.js';
 import { run } from '../main.js';
+import { limitHeapGrowth } from '../runtime/heap.js';
+import { createLogger } from '../runtime/logger.js';
 import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
 
 /** Usage of `moderation-worker run`. */

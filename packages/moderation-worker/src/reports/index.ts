@@ -1,5 +1,6 @@
 // Public face of player reports; the package index re-exports from here.
 
+export { REPORT_EXIT, REPORT_USAGE, runReportCommand } from '../commands/report-command.js';
 export {
   PLAYER_REPORT_SIGNAL_TYPE,
   type PlayerReportResult,
@@ -14,7 +15,6 @@ export {
   type ReportCategory,
   type ReportCategoryRule,
 } from './report-category.js';
-export { REPORT_EXIT, REPORT_USAGE, runReportCommand } from './report-command.js';
 export {
   type InvalidReport,
   MAX_REPORT_REASON_LENGTH,

@@ -8,14 +8,14 @@ import { type Job, Queue, QueueEvents, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { createAnalysisWorker } from '../analysis-worker.js';
-import type { AnalyzeMatchDeps } from '../analyze-match.js';
+import type { AnalyzeMatchDeps } from '../analysis/analyze-match.js';
+import { watchEngine } from '../analysis/engine-watch.js';
+import { DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../analysis/job.js';
+import { createAnalysisWorker } from '../analysis/worker.js';
 import { migrateUp } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
-import { watchEngine } from '../engine-watch.js';
-import { DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../job.js';
-import { createLogger } from '../logger.js';
-import { createWorkerMetrics, type WorkerMetrics } from '../metrics.js';
+import { createLogger } from '../runtime/logger.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
 import {
   applyApiSchema,
   createTempDatabase,

@@ -1,0 +1,116 @@
+import type { RiskSignal } from '@geoduels/risk-client/signals';
+import { type Database, statement } from '../db/pool.js';
+import { SIGNAL_QUEUED } from '../notifications/outbox-payload.js';
+import { ABANDON_RUN_SQL, STORE_ANALYSIS_SQL, UPSERT_RUN_SQL } from './match-store-sql.js';
+import { collapseSignals } from './signal-merge.js';
+
+/** Statuses of `risk_analysis_runs`. */
+export type RunStatus =
+  | 'analyzed'
+  | 'skipped_disabled'
+  | 'skipped_no_facts'
+  | 'deferred'
+  | 'abandoned'
+  | 'rejected';
+
+/** A successful analysis to persist. */
+export interface AnalysisToStore {
+  matchId: string;
+  detectorVersion: string;
+  signals: readonly RiskSignal[];
+  now: Date;
+}
+
+/** What the write transaction did. */
+export interface StoredAnalysis {
+  /** Distinct signal rows inserted or merged. */
+  signalCount: number;
+  /** Outbox rows newly created (a re-analysis of an already queued signal adds none). */
+  outboxInserted: number;
+}
+
+/** A run outcome that stores no signals. */
+export interface RunRecord {
+  matchId: string;
+  status: Exclude<RunStatus, 'analyzed' | 'abandoned'>;
+  lastFailure: string | null;
+  now: Date;
+}
+
+/** The run row after a write: how many times the match was processed, and since when. */
+export interface RunState {
+  attempts: number;
+  firstSeenAt: Date;
+}
+
+const MAX_FAILURE_TEXT = 500;
+
+/** One analysed match as STORE_ANALYSIS_SQL reads it (JSON; the signals keep their RiskSignal keys). */
+interface StoredMatchJson {
+  matchId: string;
+  detectorVersion: string;
+  at: Date;
+  signals: readonly RiskSignal[];
+}
+
+/**
+ * The one write transaction of an analysed match: merge-upserts every signal, adds one outbox row
+ * per signal needing review, and records the run. Safe to repeat: redelivery converges on the same rows.
+ */
+export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Promise<StoredAnalysis> {
+  const [stored] = await storeAnalyses(db, [analysis]);
+  return stored!;
+}
+
+/**
+ * The write of several analysed matches as one statement (so one round trip and one commit, no
+ * BEGIN/COMMIT): they all commit or none does. One result per analysis, in order. The matches must
+ * be distinct: a statement may update a run row only once.
+ */
+export async function storeAnalyses(
+  db: Database,
+  analyses: readonly AnalysisToStore[],
+): Promise<StoredAnalysis[]> {
+  const matches: StoredMatchJson[] = analyses.map((a) => ({
+    matchId: a.matchId,
+    detectorVersion: a.detectorVersion,
+    at: a.now,
+    signals: collapseSignals(a.signals),
+  }));
+  const result = await db.pool.query<{ match_id: string; signal_count: number; outbox_inserted: number }>(
+    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [JSON.stringify(matches), SIGNAL_QUEUED]),
+  );
+  const rows = new Map(result.rows.map((row) => [row.match_id, row]));
+  return analyses.map((a) => {
+    const row = rows.get(a.matchId.toLowerCase());
+    // The run upsert returns every match it was given; a missing one is a bug, not a data problem.
+    if (row === undefined) throw new Error(`store statement returned no run row for match ${a.matchId}`);
+    return { signalCount: row.signal_count, outboxInserted: row.outbox_inserted };
+  });
+}
+
+/** Records a run that stored nothing (skipped, deferred, rejected); one statement. */
+export async function recordRun(db: Database, record: RunRecord): Promise<RunState> {
+  const finished = record.status !== 'deferred';
+  const result = await db.pool.query<{ attempts: number; first_seen_at: Date }>(
+    statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, [
+      record.matchId,
+      record.status,
+      record.lastFailure?.slice(0, MAX_FAILURE_TEXT) ?? null,
+      null,
+      null,
+      record.now,
+      finished,
+    ]),
+  );
+  const row = result.rows[0]!;
+  return { attempts: row.attempts, firstSeenAt: row.first_seen_at };
+}
+
+/** Turns a deferred run into an abandoned one; false when it was no longer deferred. */
+export async function abandonRun(db: Database, matchId: string, reason: string, now: Date): Promise<boolean> {
+  const result = await db.pool.query(
+    statement(db, 'moderation_abandon_run', ABANDON_RUN_SQL, [matchId, reason, now]),
+  );
+  return (result.rowCount ?? 0) > 0;
+}

@@ -1,0 +1,193 @@
+// BullMQ wiring of the flow: maps each MatchOutcome onto the queue (complete, delay, rate-limit, fail).
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { WorkerMetrics } from '../runtime/metrics.js';
+import { type AnalyzeMatchDeps, analyzeMatch, type MatchOutcome } from './analyze-match.js';
+import {
+  type BackoffPolicy,
+  backoffDelayMs,
+  DATABASE_RETRY_BACKOFF,
+  DEFAULT_BREAKER_PAUSE_MS,
+  DEFERRAL_BACKOFF,
+} from './deferral.js';
+import type { BreakerEvents, EngineWatch } from './engine-watch.js';
+import {
+  BACKOFF_STRATEGY,
+  describeJobDataError,
+  QUEUE_NAME,
+  QUEUE_PREFIX,
+  rankedMatchJobSchema,
+} from './job.js';
+
+/** Everything the analysis worker is built from. */
+export interface AnalysisWorkerDeps {
+  /** Non-blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking reads. */
+  connection: Redis;
+  queueName?: string;
+  prefix?: string;
+  concurrency: number;
+  flow: AnalyzeMatchDeps;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  engine: EngineWatch;
+  /** The client's breaker events: while it is open the worker takes one job at a time. */
+  breaker?: Pick<BreakerEvents, 'on'>;
+  /** Backoff of deferred matches; default DEFERRAL_BACKOFF. */
+  deferralBackoff?: BackoffPolicy;
+  /** Jitter source, injectable for tests. */
+  random?: () => number;
+  /** False to build the worker without consuming until `worker.run()` (default true). */
+  autorun?: boolean;
+}
+
+/** What a completed job returns (kept on the job for inspection). */
+export type JobResult = Extract<MatchOutcome, { kind: 'analyzed' | 'skipped_disabled' | 'skipped_no_facts' }>;
+
+// A limiter is required for the manual rate limit to hold every replica, not just this one; its
+// own bound is far above any real throughput.
+const LIMITER = { max: 1_000_000, duration: 1_000 };
+
+/** Creates the BullMQ worker that analyses ranked matches. */
+export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
+  const random = deps.random ?? Math.random;
+  let databaseFailing = false;
+  const worker: Worker = new Worker(
+    deps.queueName ?? QUEUE_NAME,
+    async (job: Job, token?: string) => {
+      const started = performance.now();
+      const observe = (outcome: string) => {
+        deps.metrics.jobs.inc({ outcome });
+        deps.metrics.analysisDuration.observe({ outcome }, (performance.now() - started) / 1000);
+      };
+      const parsed = rankedMatchJobSchema.safeParse(job.data);
+      if (!parsed.success) {
+        observe('invalid');
+        throw new UnrecoverableError(`invalid job data: ${describeJobDataError(parsed.error)}`);
+      }
+      const matchId = parsed.data.matchId;
+      let outcome: MatchOutcome;
+      try {
+        outcome = await analyzeMatch(deps.flow, {
+          matchId,
+          enqueuedAt: new Date(job.timestamp),
+          requestId: `${job.id}.${job.attemptsStarted}`,
+        });
+      } catch (error) {
+        observe('error');
+        if (!databaseFailing)
+          deps.logger.error({ err: error, matchId }, 'analysis failed; the job will be retried');
+        databaseFailing = true;
+        throw error;
+      }
+      if (databaseFailing) deps.logger.info('analysis writes succeed again');
+      databaseFailing = false;
+      observe(outcome.kind);
+      countEngineCall(deps, outcome);
+      return settle(outcome, { job, token, worker, deps, random, matchId });
+    },
+    {
+      connection: deps.connection,
+      prefix: deps.prefix ?? QUEUE_PREFIX,
+      concurrency: deps.concurrency,
+      autorun: deps.autorun ?? true,
+      limiter: LIMITER,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string) =>
+          type === BACKOFF_STRATEGY ? backoffDelayMs(attemptsMade, DATABASE_RETRY_BACKOFF, random) : 0,
+      },
+    },
+  );
+  if (deps.breaker) followBreaker(worker, deps.breaker, deps.concurrency);
+  return worker;
+}
+
+/**
+ * While the breaker is open only its half-open probe can reach the engine, so the worker takes one
+ * job per wake-up instead of `concurrency`: the waiting matches are not read and deferred again
+ * every breaker period for nothing. Full concurrency returns as soon as the breaker closes.
+ */
+function followBreaker(worker: Worker, breaker: Pick<BreakerEvents, 'on'>, concurrency: number): void {
+  breaker.on('open', () => {
+    worker.concurrency = 1;
+  });
+  breaker.on('close', () => {
+    worker.concurrency = concurrency;
+  });
+}
+
+interface SettleContext {
+  job: Job;
+  token: string | undefined;
+  worker: Worker;
+  deps: AnalysisWorkerDeps;
+  random: () => number;
+  matchId: string;
+}
+
+async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobResult> {
+  const { deps, matchId } = ctx;
+  switch (outcome.kind) {
+    case 'analyzed':
+    case 'skipped_disabled':
+    case 'skipped_no_facts':
+      deps.logger.debug({ matchId, outcome }, 'match done');
+      return outcome;
+    case 'deferred':
+      deps.logger.debug({ matchId, outcome }, 'match deferred');
+      if (outcome.reason === 'breaker_open') {
+        // Pause the whole queue (every replica) until the breaker may probe; the job goes back to
+        // wait without using an attempt.
+        await ctx.worker.rateLimit(Math.max(outcome.retryAfterMs ?? DEFAULT_BREAKER_PAUSE_MS, 1));
+        throw Worker.RateLimitError();
+      }
+      await ctx.job.moveToDelayed(
+        Date.now() +
+          backoffDelayMs(
+            outcome.attempts,
+            deps.deferralBackoff ?? DEFERRAL_BACKOFF,
+            ctx.random,
+            outcome.retryAfterMs,
+          ),
+        ctx.token,
+      );
+      throw new DelayedError();
+    case 'abandoned':
+      deps.metrics.abandoned.inc({ reason: outcome.reason });
+      deps.logger.warn(
+        { matchId, reason: outcome.reason, attempts: outcome.attempts },
+        'match analysis abandoned',
+      );
+      throw new UnrecoverableError(`abandoned after the maximum deferral; last reason ${outcome.reason}`);
+    case 'rejected':
+      deps.logger.warn(
+        { matchId, httpStatus: outcome.httpStatus, detail: outcome.detail },
+        'engine rejected match',
+      );
+      throw new UnrecoverableError(`rejected by the risk engine (${outcome.httpStatus}): ${outcome.detail}`);
+  }
+}
+
+function countEngineCall(deps: AnalysisWorkerDeps, outcome: MatchOutcome): void {
+  const calls = deps.metrics.engineCalls;
+  switch (outcome.kind) {
+    case 'analyzed':
+      calls.inc({ status: 'ok', reason: '' });
+      deps.engine.noteFault(null);
+      return;
+    case 'skipped_disabled':
+      calls.inc({ status: 'disabled', reason: '' });
+      return;
+    case 'deferred':
+    case 'abandoned':
+      calls.inc({ status: 'unavailable', reason: outcome.reason });
+      deps.engine.noteFault(outcome.reason);
+      return;
+    case 'rejected':
+      calls.inc({ status: 'rejected', reason: '' });
+      deps.engine.noteFault('rejected');
+      return;
+    case 'skipped_no_facts':
+      return;
+  }
+}

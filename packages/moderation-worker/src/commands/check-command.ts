@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { type WorkerConfig, workerConfigFromEnv } from '../config.js';
+import { type CheckResult, describeError, failed, passed, skipped } from './checks/check-result.js';
+import { formatCheckTable } from './checks/check-table.js';
+import { checkQueue } from './checks/queue.js';
+import { checkRiskEngine } from './checks/risk-engine.js';
+import { checkSchemaVersion } from './checks/schema-version.js';
+import { checkWorkerEndpoints } from './checks/worker-endpoints.js';
+import { type CommandOutput, OPS_EXIT, PROCESS_OUTPUT } from './command-output.js';
+import { redactSecrets, secretValues } from './secret-redaction.js';
+import { parseWorkerUrl, workerUrlFromAddress } from './worker-url.js';
+
+/** Usage text of `moderation-worker check`. */
+export const CHECK_USAGE = `Usage: moderation-worker check [--worker-url http://host:8093]
+
+Post-deploy checks for the moderation worker, printed as a table:
+  config                     the worker's environment parses (same rules as \`run\`)
+  worker /health, /health/live, /health/ready
+                             HTTP 2xx from the worker (default: its MODERATION_WORKER_ADDR on 127.0.0.1)
+  risk engine /health/ready  with the token, when RISK_ENGINE_URL is set (SKIP when disabled)
+  schema version             schema_migrations is clean and at least what this release needs
+  redis, queue               Redis answers PING; the queue's job counts; FAIL while the queue is paused
+Options:
+  --worker-url <url>  base URL of the worker's HTTP server
+  --timeout-ms <n>    per-check deadline in milliseconds (default 3000)
+  -h, --help          this text
+Environment: the worker's own (POSTGRES_URL, REDIS_URL, RISK_ENGINE_*, MODERATION_QUEUE_*, ...).
+Exit 0 when every check passes, 1 when any fails, 2 on a usage error. Secrets are never printed.
+`;
+
+const DEFAULT_TIMEOUT_MS = 3_000;
+
+interface CheckArgs {
+  help: boolean;
+  workerUrl: URL | null;
+  timeoutMs: number;
+}
+
+/** Parses the arguments that follow `check`; an Error value is a usage error. */
+export function parseCheckArgs(argv: string[]): CheckArgs | Error {
+  let values: { 'worker-url'?: string; 'timeout-ms'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'worker-url': { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return new Error((error as Error).message);
+  }
+  const workerUrl = values['worker-url'] === undefined ? null : parseWorkerUrl(values['worker-url']);
+  if (workerUrl instanceof Error) return workerUrl;
+  const rawTimeout = values['timeout-ms'];
+  const timeoutMs = rawTimeout === undefined ? DEFAULT_TIMEOUT_MS : Number(rawTimeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    return new Error(`--timeout-ms: must be a positive whole number (got "${rawTimeout}")`);
+  }
+  return { help: values.help === true, workerUrl, timeoutMs };
+}
+
+/**
+ * Runs `moderation-worker check ...` (argv is what follows `check`) and returns the exit code:
+ * 0 all passed, 1 any failed, 2 usage error. Never calls process.exit.
+ */
+export async function runCheckCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output: CommandOutput = PROCESS_OUTPUT,
+): Promise<number> {
+  const args = parseCheckArgs(argv);
+  if (args instanceof Error) {
+    output.stderr.write(`check: ${args.message}\n\n${CHECK_USAGE}`);
+    return OPS_EXIT.usage;
+  }
+  if (args.help) {
+    output.stdout.write(CHECK_USAGE);
+    return OPS_EXIT.ok;
+  }
+  const results = await runChecks(env, args);
+  output.stdout.write(redactSecrets(formatCheckTable(results), secretValues(env)));
+  return results.some((r) => r.status === 'fail') ? OPS_EXIT.failure : OPS_EXIT.ok;
+}
+
+async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs): Promise<CheckResult[]> {
+  let config: WorkerConfig | null = null;
+  let configResult: CheckResult;
+  try {
+    config = workerConfigFromEnv(env);
+    configResult = passed('config', 'environment valid');
+  } catch (error) {
+    configResult = failed('config', describeError(error));
+  }
+  const workerUrl = args.workerUrl ?? workerUrlFromAddress(config?.addr ?? null);
+  const notChecked = (name: string) => [skipped(name, 'not checked: configuration invalid')];
+  const groups = await Promise.all([
+    checkWorkerEndpoints(workerUrl, args.timeoutMs),
+    config ? checkRiskEngine(config.riskEngine).then((r) => [r]) : notChecked('risk engine'),
+    config
+      ? checkSchemaVersion(config.postgresUrl, args.timeoutMs).then((r) => [r])
+      : notChecked('schema version'),
+    config
+      ? checkQueue(config.redisUrl, { name: config.queueName, prefix: config.queuePrefix }, args.timeoutMs)
+      : notChecked('redis, queue'),
+  ]);
+  return [configResult, ...groups.flat()];
+}

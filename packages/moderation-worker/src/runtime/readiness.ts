@@ -1,0 +1,152 @@
+// Cheap periodic probes, cached: /health/ready answers from memory and never waits on a dead peer.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { readSchemaVersion } from '../db/migrate.js';
+import type { Database } from '../db/pool.js';
+import type { WorkerMetrics } from './metrics.js';
+
+/** The state of one dependency as last probed. */
+export type ComponentState = 'up' | 'down' | 'unknown';
+
+/** The body of /health: every component, and whether the worker takes jobs. */
+export interface HealthSnapshot {
+  ready: boolean;
+  redis: ComponentState;
+  postgres: ComponentState;
+  schema: { current: number | null; required: number; dirty: boolean };
+  draining: boolean;
+  /** Reported for operators; never fails readiness. */
+  riskEngine: string;
+}
+
+/** What the probes need. */
+export interface ReadinessDeps {
+  /** A connection with the offline queue disabled, so PING fails at once while Redis is down. */
+  redis: Redis;
+  db: Database;
+  requiredVersion: number;
+  riskEngineState: () => string;
+  logger: Logger;
+  metrics?: WorkerMetrics;
+  intervalMs?: number;
+  timeoutMs?: number;
+}
+
+/** Cached health of the process, refreshed in the background. */
+export interface Readiness {
+  snapshot(): HealthSnapshot;
+  /** Probes now and caches the result. */
+  probe(): Promise<HealthSnapshot>;
+  start(): void;
+  stop(): void;
+  /** Readiness fails from now on (SIGTERM). */
+  setDraining(): void;
+  /** Resolves true once the schema is at least the required version, false if stopped first. */
+  whenSchemaCurrent(): Promise<boolean>;
+}
+
+/** Creates the readiness tracker; call `start()` to probe periodically. */
+export function createReadiness(deps: ReadinessDeps): Readiness {
+  const intervalMs = deps.intervalMs ?? 2_000;
+  const timeoutMs = deps.timeoutMs ?? 1_000;
+  let redis: ComponentState = 'unknown';
+  let postgres: ComponentState = 'unknown';
+  let schema = { current: null as number | null, required: deps.requiredVersion, dirty: false };
+  let draining = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let loggedVersion: number | null | undefined;
+  const waiters: Array<(current: boolean) => void> = [];
+
+  const schemaCurrent = () => postgres === 'up' && !schema.dirty && (schema.current ?? 0) >= schema.required;
+
+  const snapshot = (): HealthSnapshot => ({
+    ready: redis === 'up' && schemaCurrent() && !draining,
+    redis,
+    postgres,
+    schema: { ...schema },
+    draining,
+    riskEngine: deps.riskEngineState(),
+  });
+
+  const probe = async (): Promise<HealthSnapshot> => {
+    const [pong, version] = await Promise.allSettled([
+      withTimeout(deps.redis.ping(), timeoutMs),
+      withTimeout(readSchemaVersion(deps.db.pool), timeoutMs),
+    ]);
+    redis = pong.status === 'fulfilled' ? 'up' : 'down';
+    postgres = version.status === 'fulfilled' ? 'up' : 'down';
+    if (version.status === 'fulfilled') {
+      schema = { current: version.value.version, required: deps.requiredVersion, dirty: version.value.dirty };
+      noteSchema();
+    }
+    if (schemaCurrent()) {
+      for (const resolve of waiters.splice(0)) resolve(true);
+      await refreshBacklog();
+    }
+    return snapshot();
+  };
+
+  const noteSchema = () => {
+    if (schemaCurrent() || loggedVersion === schema.current) return;
+    loggedVersion = schema.current;
+    deps.logger.warn(
+      { current: schema.current, required: schema.required, dirty: schema.dirty },
+      `database schema is at version ${schema.current ?? 'none'}${schema.dirty ? ' (dirty)' : ''}; this worker needs version ${schema.required}: run "moderation-worker migrate up"`,
+    );
+  };
+
+  const refreshBacklog = async () => {
+    if (!deps.metrics) return;
+    try {
+      const result = await withTimeout(
+        deps.db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM risk_analysis_runs WHERE status = 'deferred'`,
+        ),
+        timeoutMs,
+      );
+      deps.metrics.deferredBacklog.set(result.rows[0]?.n ?? 0);
+    } catch {
+      // A failed count only leaves the gauge stale; readiness already reflects the database.
+    }
+  };
+
+  const loop = () => {
+    probe()
+      .catch((error) => deps.logger.debug({ err: error }, 'readiness probe failed'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, intervalMs);
+      });
+  };
+
+  return {
+    snapshot,
+    probe,
+    start() {
+      stopped = false;
+      loop();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      for (const resolve of waiters.splice(0)) resolve(false);
+    },
+    setDraining() {
+      draining = true;
+    },
+    whenSchemaCurrent() {
+      if (schemaCurrent()) return Promise.resolve(true);
+      if (stopped) return Promise.resolve(false);
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

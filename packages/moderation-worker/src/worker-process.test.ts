@@ -1,0 +1,146 @@
+// The real bin as a child process: SIGTERM drain, configuration errors, and secrets kept out of logs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueRankedMatchPersisted } from './analysis/job.js';
+import type { Database } from './db/pool.js';
+import { REDIS_URL, type TempDatabase, uniquePrefix } from './test-support/services.js';
+import {
+  createMigratedDatabase,
+  eventually,
+  type LogLine,
+  seedMatch,
+} from './test-support/worker-harness.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const TOKEN = 'process-secret-token-4711';
+const PG_PASSWORD = 'hunter2-never-logged';
+const MATCH = '80000000-0000-4000-8000-000000000001';
+
+let temp: TempDatabase;
+let db: Database;
+let engine: FakeRiskEngine;
+const prefix = uniquePrefix('proc');
+const children: ChildProcess[] = [];
+
+interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function spawnCli(args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    err += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+function logLines(text: string): LogLine[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+beforeAll(async () => {
+  ({ temp, db } = await createMigratedDatabase('proc'));
+  engine = await startFakeRiskEngine({ token: TOKEN });
+  await seedMatch(db, MATCH, [
+    {
+      userId: '80000000-0000-4000-8000-00000000000a',
+      events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']],
+    },
+  ]);
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('moderation.risk-analysis', { connection, prefix });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  await engine.stop();
+  await db.pool.end();
+  await temp.drop();
+});
+
+describe('the moderation-worker process', () => {
+  it('drains on SIGTERM: not ready at once, finishes the active job, exits 0, never logs a secret', async () => {
+    const url = new URL(temp.url);
+    url.password = PG_PASSWORD; // trust auth ignores it; it must still never be logged
+    const worker = spawnCli(['run'], {
+      POSTGRES_URL: url.toString(),
+      REDIS_URL,
+      MODERATION_QUEUE_PREFIX: prefix,
+      MODERATION_WORKER_ADDR: '127.0.0.1:0',
+      RISK_ENGINE_URL: engine.url,
+      RISK_ENGINE_TOKEN: TOKEN,
+      RISK_ENGINE_TIMEOUT: '10s',
+      MODERATION_DRAIN_TIMEOUT: '20s',
+      LOG_LEVEL: 'debug',
+    });
+    const started = await eventually(async () =>
+      logLines(worker.stdout()).find((line) => line.msg === 'moderation worker started'),
+    );
+    await eventually(async () => logLines(worker.stdout()).find((line) => line.msg === 'consuming jobs'));
+    engine.setFault({ kind: 'latency', ms: 1_500, times: 1 });
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('moderation.risk-analysis', { connection, prefix });
+    try {
+      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    // The engine holds the request: the job is active when the signal arrives.
+    await eventually(async () => (engine.requestCount() > 0 ? true : undefined));
+    worker.child.kill('SIGTERM');
+    const ready = await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${started.port}/health/ready`).catch(() => undefined);
+      if (!response) return undefined;
+      return { status: response.status, body: await response.json() };
+    });
+    expect(ready).toMatchObject({ status: 503, body: { draining: true, ready: false } });
+    expect(await worker.exit).toBe(0);
+
+    const run = await db.pool.query('SELECT status FROM risk_analysis_runs WHERE match_id = $1', [MATCH]);
+    expect(run.rows).toEqual([{ status: 'analyzed' }]);
+    const output = worker.stdout() + worker.stderr();
+    expect(output).toContain('"msg":"stopped"');
+    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain(PG_PASSWORD);
+  });
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{}, /POSTGRES_URL: is required/],
+      [{ POSTGRES_URL: temp.url, POSTGRES_MAX_CONNS: 'many' }, /POSTGRES_MAX_CONNS: must be a whole number/],
+      [{ POSTGRES_URL: temp.url, RISK_ENGINE_TIMEOUT: '5 parsecs' }, /RISK_ENGINE_TIMEOUT/],
+      [
+        { POSTGRES_URL: temp.url, MODERATION_DRAIN_TIMEOUT: '45s' },
+        /MODERATION_DRAIN_TIMEOUT: must be between/,
+      ],
+    ];
+    for (const [env, message] of cases) {
+      const child = spawnCli(['run'], env);
+      expect(await child.exit).toBe(2);
+      expect(child.stderr()).toMatch(message);
+    }
+  });
+});
