@@ -1,13 +1,21 @@
-// golang-migrate compatible bookkeeping: one row in schema_migrations(version, dirty). A version is
+// golang-migrate compatible bookkeeping: one row in the worker's own MIGRATIONS_TABLE(version, dirty),
+// never the API's schema_migrations. A version is
 // marked dirty before its SQL runs and clean in the same transaction as the SQL, so a failure leaves
 // the dirty flag behind exactly as golang-migrate would, and either tool can take over.
 import pg from 'pg';
 import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
 
 /** The schema version this build of the worker needs before it consumes jobs. */
-export const REQUIRED_SCHEMA_VERSION = 3;
+export const REQUIRED_SCHEMA_VERSION = 1;
 
-/** What schema_migrations says; `version` null when nothing was ever applied. */
+/**
+ * The worker's migration table, golang-migrate's layout under its own name, so that the API's
+ * `schema_migrations` (and its version) is never read or written. The golang-migrate CLI applies the
+ * same files with `?x-migrations-table=moderation_worker_schema_migrations`.
+ */
+export const MIGRATIONS_TABLE = 'moderation_worker_schema_migrations';
+
+/** What MIGRATIONS_TABLE says; `version` null when nothing was ever applied. */
 export interface SchemaVersion {
   version: number | null;
   dirty: boolean;
@@ -49,11 +57,11 @@ const UNDEFINED_TABLE = '42P01';
 
 type Queryable = Pick<pg.Pool | pg.ClientBase, 'query'>;
 
-/** Reads the applied schema version; a database without schema_migrations is at version null. */
+/** Reads the worker's applied schema version; a database without MIGRATIONS_TABLE is at version null. */
 export async function readSchemaVersion(db: Queryable): Promise<SchemaVersion> {
   try {
     const result = await db.query<{ version: string; dirty: boolean }>(
-      'SELECT version, dirty FROM schema_migrations LIMIT 1',
+      `SELECT version, dirty FROM ${MIGRATIONS_TABLE} LIMIT 1`,
     );
     const row = result.rows[0];
     return row ? { version: Number(row.version), dirty: row.dirty } : { version: null, dirty: false };
@@ -167,14 +175,14 @@ async function apply(client: pg.Client, version: number, sql: string, resultingV
 
 async function ensureTable(client: pg.Client): Promise<void> {
   await client.query(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)',
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
   );
 }
 
 async function setVersion(client: pg.Client, version: number | null, dirty: boolean): Promise<void> {
   // golang-migrate's layout: the table holds one row, or none when every migration is reverted.
-  await client.query('DELETE FROM schema_migrations');
+  await client.query(`DELETE FROM ${MIGRATIONS_TABLE}`);
   if (version !== null) {
-    await client.query('INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)', [version, dirty]);
+    await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, dirty) VALUES ($1, $2)`, [version, dirty]);
   }
 }
