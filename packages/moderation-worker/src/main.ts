@@ -4,7 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { watchEngine } from './analysis/engine-watch.js';
-import { batchedMatchIo } from './analysis/match-io.js';
+import { batchedMatchStore } from './analysis/match-io.js';
 import { createAnalysisWorker } from './analysis/worker.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
@@ -76,8 +76,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
       flow: {
-        db,
-        io: batchedMatchIo(db, {
+        store: batchedMatchStore(db, {
           maxBatch: config.batchSize,
           onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
         }),

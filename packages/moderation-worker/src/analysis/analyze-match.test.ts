@@ -1,20 +1,17 @@
+// The flow against an in-memory store: what it asks the store, and what it makes of the answers.
+// The rows PostgreSQL writes for each call are tested in match-store.test.ts.
 import type { FakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { RiskClient } from '@geoduels/risk-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../db/pool.js';
-import type { TempDatabase } from '../test-support/services.js';
-import {
-  clientFor,
-  createMigratedDatabase,
-  scriptedDetector,
-  seedMatch,
-  startScriptedEngine,
-} from '../test-support/worker-harness.js';
+import { FACTS_VERSION, type GuessEvent } from '@geoduels/risk-client/signals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type InMemoryMatchStore, inMemoryMatchStore } from '../test-support/in-memory-match-store.js';
+import { sampleAnswer } from '../test-support/sample-answer.js';
+import { clientFor, scriptedDetector, startScriptedEngine } from '../test-support/worker-harness.js';
 import { analyzeMatch } from './analyze-match.js';
+import type { AnalysisToStore } from './match-store.js';
 
-let temp: TempDatabase;
-let db: Database;
 let engine: FakeRiskEngine;
+let store: InMemoryMatchStore;
 const detector = scriptedDetector();
 const clients: RiskClient[] = [];
 let seq = 0;
@@ -29,54 +26,48 @@ function client(options: { breakerResetMs?: number } = {}): RiskClient {
   return made;
 }
 
-async function newMatch(): Promise<string> {
+function guess(matchId: string, score: number, guessMs: number, evidence: number): GuessEvent {
+  return { matchId, roundNumber: 1, score, guessMs, evidence, occurredAt: '2026-02-28T10:00:00.000Z' };
+}
+
+/** A match whose facts the store holds: players A and B with one guess each. */
+function newMatch(): string {
   seq += 1;
   const matchId = `40000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
-  await seedMatch(db, matchId, [
-    { userId: A, events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']] },
-    { userId: B, events: [[1, 3000, 6000, 0.1, '2026-02-28T10:00:00Z']] },
-  ]);
+  store.script.facts.set(matchId, {
+    kind: 'facts',
+    request: {
+      matchId,
+      factsVersion: FACTS_VERSION,
+      generatedAt: T0.toISOString(),
+      players: [
+        { userId: A, events: [guess(matchId, 4000, 2000, 0.5)] },
+        { userId: B, events: [guess(matchId, 3000, 6000, 0.1)] },
+      ],
+    },
+  });
   return matchId;
 }
 
 function deps(analyzer: RiskClient, now = () => T0, maxDeferMs = 24 * 3_600_000) {
-  return { db, analyzer, now, maxDeferMs };
+  return { store, analyzer, now, maxDeferMs };
 }
 
-async function signalRows(matchId: string) {
-  const result = await db.pool.query(
-    `SELECT subject_user_id, signal_type, source, severity, evidence_strength, detector_key, detector_version,
-            reason_code, score, recommended_queue, reporter_user_id, payload_json,
-            to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS occurred_at
-     FROM moderation_signals WHERE match_id = $1 ORDER BY subject_user_id, reason_code`,
-    [matchId],
-  );
-  return result.rows;
+/** The analyses the store was asked to write, in order. */
+function writes(): AnalysisToStore[] {
+  return store.calls.flatMap((call) => (call.method === 'storeAnalysis' ? [call.analysis] : []));
 }
 
-async function outboxRows(matchId: string) {
-  const result = await db.pool.query(
-    `SELECT o.type, o.dedupe_key, o.payload_json, o.attempts, o.sent_at, s.id AS signal_id
-     FROM notification_outbox o JOIN moderation_signals s ON o.dedupe_key = 'moderation_signal_queued:' || s.id
-     WHERE s.match_id = $1 ORDER BY s.subject_user_id, s.reason_code`,
-    [matchId],
-  );
-  return result.rows;
-}
-
-async function runRow(matchId: string) {
-  const result = await db.pool.query(
-    `SELECT status, attempts, last_failure, detector_version, signal_count,
-            first_seen_at, finished_at IS NOT NULL AS finished
-     FROM risk_analysis_runs WHERE match_id = $1`,
-    [matchId],
-  );
-  return result.rows[0];
+/** The run records the store was asked to write, in order. */
+function runRecords() {
+  return store.calls.flatMap((call) => (call.method === 'recordRun' ? [call.record] : []));
 }
 
 beforeAll(async () => {
-  ({ temp, db } = await createMigratedDatabase('analyze'));
   engine = await startScriptedEngine(detector);
+});
+beforeEach(() => {
+  store = inMemoryMatchStore();
 });
 afterEach(async () => {
   engine.reset();
@@ -85,54 +76,15 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await engine.stop();
-  await db.pool.end();
-  await temp.drop();
 });
 
 describe('analysing a match', () => {
-  it('stores the normalised signals, one outbox row per signal needing review, and the run', async () => {
-    const matchId = await newMatch();
-    detector.signals = [
-      {
-        subjectUserId: A,
-        signalType: 'aim',
-        detectorKey: 'fast_precise',
-        detectorVersion: 'd1',
-        severity: 'HIGH',
-        evidenceStrength: 'very_high',
-        reasonCode: 'fast_and_precise',
-        recommendedQueue: false,
-        score: 0.91,
-        payload: { rounds: [1] },
-        occurredAt: '2026-02-28T10:05:00Z',
-      },
-      {
-        subjectUserId: B,
-        signalType: '',
-        detectorKey: 'pace',
-        detectorVersion: 'd1',
-        severity: 'low',
-        evidenceStrength: 'weak',
-        reasonCode: 'slow',
-        recommendedQueue: false,
-        score: 0.1,
-        occurredAt: '2026-02-28T10:06:00Z',
-      },
-      {
-        subjectUserId: B,
-        detectorKey: 'pace',
-        detectorVersion: 'd1',
-        severity: 'medium',
-        evidenceStrength: 'medium',
-        reasonCode: 'erratic',
-        recommendedQueue: true,
-        score: 0.4,
-        occurredAt: '2026-02-28T10:07:00Z',
-      },
-      { subjectUserId: '30000000-0000-4000-8000-0000000000ff', reasonCode: 'not_a_player', score: 1 },
-    ];
-    const analyzer = client();
-    const outcome = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
+  it('hands the normalised signals to the store in one write and reports its counts with the dropped ones', async () => {
+    const matchId = newMatch();
+    const answer = sampleAnswer(A, B);
+    detector.signals = answer.raw;
+    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 2 });
+    const outcome = await analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 });
     expect(outcome).toEqual({
       kind: 'analyzed',
       signalCount: 3,
@@ -140,97 +92,17 @@ describe('analysing a match', () => {
       droppedSignals: 1,
       detectorVersion: engine.detectorVersion,
     });
-    const common = { source: 'risk_engine', detector_version: 'd1', reporter_user_id: null };
-    expect(await signalRows(matchId)).toEqual([
+    expect(store.calls).toEqual([
+      { method: 'loadFacts', matchId, now: T0 },
       {
-        ...common,
-        subject_user_id: A,
-        signal_type: 'aim',
-        severity: 'high',
-        evidence_strength: 'strong',
-        detector_key: 'fast_precise',
-        reason_code: 'fast_and_precise',
-        score: 0.91,
-        recommended_queue: false,
-        payload_json: { rounds: [1] },
-        occurred_at: '2026-02-28T10:05:00Z',
-      },
-      {
-        ...common,
-        subject_user_id: B,
-        signal_type: 'gameplay_integrity',
-        severity: 'medium',
-        evidence_strength: 'limited',
-        detector_key: 'pace',
-        reason_code: 'erratic',
-        score: 0.4,
-        recommended_queue: true,
-        payload_json: null,
-        occurred_at: '2026-02-28T10:07:00Z',
-      },
-      {
-        ...common,
-        subject_user_id: B,
-        signal_type: 'gameplay_integrity',
-        severity: 'low',
-        evidence_strength: 'weak',
-        detector_key: 'pace',
-        reason_code: 'slow',
-        score: 0.1,
-        recommended_queue: false,
-        payload_json: null,
-        occurred_at: '2026-02-28T10:06:00Z',
+        method: 'storeAnalysis',
+        analysis: { matchId, detectorVersion: engine.detectorVersion, signals: answer.normalised, now: T0 },
       },
     ]);
-    const outbox = await outboxRows(matchId);
-    expect(outbox.map(({ signal_id, ...row }) => ({ ...row, signal_id: typeof signal_id }))).toEqual([
-      {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[0].signal_id}`,
-        payload_json: {
-          signalId: outbox[0].signal_id,
-          source: 'risk_engine',
-          subjectUserId: A,
-          matchId,
-          reporterUserId: null,
-          signalType: 'aim',
-          severity: 'high',
-          evidenceStrength: 'strong',
-          reasonCode: 'fast_and_precise',
-          detectorKey: 'fast_precise',
-          score: 0.91,
-          occurredAt: '2026-02-28T10:05:00.000Z',
-        },
-        attempts: 0,
-        sent_at: null,
-        signal_id: 'string',
-      },
-      {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[1].signal_id}`,
-        payload_json: expect.objectContaining({
-          reasonCode: 'erratic',
-          severity: 'medium',
-          subjectUserId: B,
-        }),
-        attempts: 0,
-        sent_at: null,
-        signal_id: 'string',
-      },
-    ]);
-    expect(await runRow(matchId)).toEqual({
-      status: 'analyzed',
-      attempts: 1,
-      last_failure: null,
-      detector_version: engine.detectorVersion,
-      signal_count: 3,
-      first_seen_at: T0,
-      finished: true,
-    });
   });
 
-  it('merges a re-analysis into the same rows by every merge rule and queues a signal that became serious once', async () => {
-    const matchId = await newMatch();
+  it('hands a re-analysis to the store as a new write of the new answer and reports what the store merged', async () => {
+    const matchId = newMatch();
     const base = { subjectUserId: A, detectorKey: 'k', detectorVersion: 'v1' };
     detector.signals = [
       {
@@ -239,9 +111,7 @@ describe('analysing a match', () => {
         severity: 'high',
         evidenceStrength: 'weak',
         score: 0.9,
-        recommendedQueue: false,
         payload: { n: 1 },
-        occurredAt: '2026-02-28T10:10:00Z',
       },
       {
         ...base,
@@ -250,83 +120,48 @@ describe('analysing a match', () => {
         evidenceStrength: 'strong',
         score: 0.2,
         recommendedQueue: true,
-        payload: { n: 1 },
-        occurredAt: '2026-02-28T10:00:00Z',
       },
-      {
-        ...base,
-        reasonCode: 'r3',
-        severity: 'low',
-        evidenceStrength: 'weak',
-        score: 0.1,
-        recommendedQueue: false,
-        occurredAt: '2026-02-28T10:00:00Z',
-      },
+      { ...base, reasonCode: 'r3', severity: 'low', evidenceStrength: 'weak', score: 0.1 },
     ];
     const analyzer = client();
     await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
     detector.signals = [
-      // Lower severity, stronger evidence, lower score, newer payload, older time: keep/take per rule.
       {
         ...base,
         reasonCode: 'r1',
         severity: 'medium',
         evidenceStrength: 'substantial',
         score: 0.5,
-        recommendedQueue: false,
         payload: { n: 2 },
-        occurredAt: '2026-02-28T10:00:00Z',
       },
-      // Recommended stays true once set; a missing payload does not erase the stored one.
-      {
-        ...base,
-        reasonCode: 'r2',
-        severity: 'medium',
-        evidenceStrength: 'weak',
-        score: 0.7,
-        recommendedQueue: false,
-        occurredAt: '2026-02-28T10:20:00Z',
-      },
-      // Was low: now critical, so it gets its (first) outbox row.
-      {
-        ...base,
-        reasonCode: 'r3',
-        severity: 'critical',
-        evidenceStrength: 'limited',
-        score: 0.3,
-        recommendedQueue: false,
-        occurredAt: '2026-02-28T10:00:00Z',
-      },
+      { ...base, reasonCode: 'r2', severity: 'medium', evidenceStrength: 'weak', score: 0.7 },
+      { ...base, reasonCode: 'r3', severity: 'critical', evidenceStrength: 'limited', score: 0.3 },
     ];
+    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 1 });
     const second = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
     expect(second).toMatchObject({ kind: 'analyzed', signalCount: 3, outboxInserted: 1 });
-    const rows = await signalRows(matchId);
+    expect(store.methods()).toEqual(['loadFacts', 'storeAnalysis', 'loadFacts', 'storeAnalysis']);
+    // The flow merges nothing itself: the store is given the newest answer as the engine sent it.
     expect(
-      rows.map((r) => [
-        r.reason_code,
-        r.severity,
-        r.evidence_strength,
-        r.score,
-        r.recommended_queue,
-        r.payload_json,
-        r.occurred_at,
-      ]),
+      writes()[1]!.signals.map((s) => [s.reasonCode, s.severity, s.evidenceStrength, s.score, s.payload]),
     ).toEqual([
-      ['r1', 'high', 'substantial', 0.9, false, { n: 2 }, '2026-02-28T10:10:00Z'],
-      ['r2', 'medium', 'strong', 0.7, true, { n: 1 }, '2026-02-28T10:20:00Z'],
-      ['r3', 'critical', 'limited', 0.3, false, null, '2026-02-28T10:00:00Z'],
+      ['r1', 'medium', 'substantial', 0.5, { n: 2 }],
+      ['r2', 'medium', 'weak', 0.7, null],
+      ['r3', 'critical', 'limited', 0.3, null],
     ]);
-    const outbox = await outboxRows(matchId);
-    expect(outbox.map((row) => row.payload_json.reasonCode)).toEqual(['r1', 'r2', 'r3']);
-    expect((await runRow(matchId))?.attempts).toBe(2);
   });
 
-  it('collapses signals with the same dedupe key within one answer, null detector fields included', async () => {
-    const matchId = await newMatch();
+  it('hands signals with the same dedupe key to the store as sent, null detector fields included', async () => {
+    const matchId = newMatch();
     detector.signals = [
       { subjectUserId: B, reasonCode: 'dup', severity: 'low', score: 0.2 },
       { subjectUserId: B, reasonCode: 'dup', severity: 'high', score: 0.1 },
     ];
+    const answers = [
+      { signalCount: 1, outboxInserted: 1 },
+      { signalCount: 1, outboxInserted: 0 },
+    ];
+    store.script.storeAnalysis = () => answers.shift()!;
     const analyzer = client();
     expect(await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 })).toMatchObject({
       signalCount: 1,
@@ -336,15 +171,16 @@ describe('analysing a match', () => {
       signalCount: 1,
       outboxInserted: 0,
     });
-    const rows = await signalRows(matchId);
-    expect(rows.map((r) => [r.detector_key, r.detector_version, r.severity, r.score])).toEqual([
-      [null, null, 'high', 0.2],
-    ]);
-    expect(await outboxRows(matchId)).toHaveLength(1);
+    for (const write of writes()) {
+      expect(write.signals.map((s) => [s.detectorKey, s.detectorVersion, s.severity, s.score])).toEqual([
+        [null, null, 'low', 0.2],
+        [null, null, 'high', 0.1],
+      ]);
+    }
   });
 
-  it('stores one row per dedupe key and one outbox row per queued signal when replicas analyse a match at once', async () => {
-    const matchId = await newMatch();
+  it('analyses a match that replicas take at once, each writing the whole answer', async () => {
+    const matchId = newMatch();
     detector.signals = [
       { subjectUserId: A, reasonCode: 'x', severity: 'high', score: 0.5 },
       { subjectUserId: B, reasonCode: 'y', severity: 'critical', score: 0.6 },
@@ -355,66 +191,40 @@ describe('analysing a match', () => {
       replicas.map((r) => analyzeMatch(deps(r), { matchId, enqueuedAt: T0 })),
     );
     expect(outcomes.every((o) => o.kind === 'analyzed')).toBe(true);
-    expect(outcomes.reduce((sum, o) => sum + (o.kind === 'analyzed' ? o.outboxInserted : 0), 0)).toBe(2);
-    expect(await signalRows(matchId)).toHaveLength(3);
-    expect(await outboxRows(matchId)).toHaveLength(2);
-    expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 4 });
+    expect(writes().map((w) => w.signals.map((s) => s.reasonCode))).toEqual(Array(4).fill(['x', 'y', 'z']));
   });
 
-  it('spends one read and one write statement per analysed match, and two statements per deferral', async () => {
-    const statements: string[] = [];
-    const record = (config: unknown) => {
-      const text = typeof config === 'string' ? config : (config as { text: string }).text;
-      statements.push(text.trim().split(/\s+/).slice(0, 2).join(' '));
-    };
-    const counting = {
-      query: (config: never, values?: never) => {
-        record(config);
-        return db.pool.query(config, values);
-      },
-      connect: async () => {
-        const client = await db.pool.connect();
-        return {
-          query: (config: never, values?: never) => {
-            record(config);
-            return client.query(config, values);
-          },
-          release: () => client.release(),
-        };
-      },
-    } as unknown as Database['pool'];
-    const countedDb = { pool: counting, namedStatements: true };
-    const matchId = await newMatch();
+  it('makes one facts read and one write per analysed match, and a facts read and a run record per deferral', async () => {
+    const matchId = newMatch();
     detector.signals = [{ subjectUserId: A, reasonCode: 'budget', severity: 'high', score: 1 }];
     const analyzer = client();
-    await analyzeMatch({ ...deps(analyzer), db: countedDb }, { matchId, enqueuedAt: T0 });
-    expect(statements).toEqual(['WITH active_season', 'WITH batch']);
+    await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
+    expect(store.methods()).toEqual(['loadFacts', 'storeAnalysis']);
 
-    statements.length = 0;
+    store.calls.length = 0;
     engine.setFault({ kind: 'status', code: 503, times: 1 });
-    await analyzeMatch({ ...deps(analyzer), db: countedDb }, { matchId, enqueuedAt: T0 });
-    expect(statements).toEqual(['WITH active_season', 'INSERT INTO']);
+    await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
+    expect(store.methods()).toEqual(['loadFacts', 'recordRun']);
   });
 
   it('records skipped_disabled without calling anything when the engine is disabled', async () => {
-    const matchId = await newMatch();
+    const matchId = newMatch();
     const disabled = clientFor(null);
     clients.push(disabled);
     expect(await analyzeMatch(deps(disabled), { matchId, enqueuedAt: T0 })).toEqual({
       kind: 'skipped_disabled',
     });
-    expect(await runRow(matchId)).toMatchObject({
-      status: 'skipped_disabled',
-      last_failure: null,
-      finished: true,
-    });
+    expect(store.calls).toEqual([
+      { method: 'loadFacts', matchId, now: T0 },
+      { method: 'recordRun', record: { matchId, status: 'skipped_disabled', lastFailure: null, now: T0 } },
+    ]);
     expect(engine.requestCount()).toBe(0);
   });
 
   it('records an unknown match and a match without events without calling the engine', async () => {
     const unknown = '40000000-0000-4000-8000-0000000000ff';
     const empty = '40000000-0000-4000-8000-0000000000fe';
-    await seedMatch(db, empty, []);
+    store.script.facts.set(empty, { kind: 'no_ranked_events' });
     const analyzer = client();
     expect(await analyzeMatch(deps(analyzer), { matchId: unknown, enqueuedAt: T0 })).toEqual({
       kind: 'skipped_no_facts',
@@ -424,14 +234,11 @@ describe('analysing a match', () => {
       kind: 'skipped_no_facts',
       reason: 'no_ranked_events',
     });
-    expect(await runRow(unknown)).toMatchObject({
-      status: 'skipped_no_facts',
-      last_failure: 'unknown_match',
-    });
-    expect(await runRow(empty)).toMatchObject({
-      status: 'skipped_no_facts',
-      last_failure: 'no_ranked_events',
-    });
+    expect(runRecords()).toEqual([
+      { matchId: unknown, status: 'skipped_no_facts', lastFailure: 'unknown_match', now: T0 },
+      { matchId: empty, status: 'skipped_no_facts', lastFailure: 'no_ranked_events', now: T0 },
+    ]);
+    expect(store.methods()).not.toContain('storeAnalysis');
     expect(engine.requestCount()).toBe(0);
   });
 
@@ -446,28 +253,24 @@ describe('analysing a match', () => {
   ] as const;
   for (const [reason, fault] of faults) {
     it(`defers on ${reason} (${fault.kind}) storing nothing, then analyses the match after recovery`, async () => {
-      const matchId = await newMatch();
+      const matchId = newMatch();
       detector.signals = [{ subjectUserId: A, reasonCode: 'after_recovery', severity: 'high', score: 1 }];
       engine.setFault({ ...fault, times: 1 });
       const analyzer = client();
       const deferred = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
       expect(deferred).toMatchObject({ kind: 'deferred', reason, attempts: 1 });
       if (reason === 'rate_limited') expect(deferred).toMatchObject({ retryAfterMs: 7_000 });
-      expect(await runRow(matchId)).toMatchObject({
-        status: 'deferred',
-        last_failure: reason,
-        finished: false,
-      });
-      expect(await signalRows(matchId)).toEqual([]);
+      expect(runRecords()).toEqual([{ matchId, status: 'deferred', lastFailure: reason, now: T0 }]);
+      expect(writes()).toEqual([]);
 
       const later = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
       expect(later).toMatchObject({ kind: 'analyzed', signalCount: 1 });
-      expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 2, last_failure: null });
+      expect(writes().map((w) => w.signals.map((s) => s.reasonCode))).toEqual([['after_recovery']]);
     });
   }
 
   it('defers on network errors while the engine refuses connections', async () => {
-    const matchId = await newMatch();
+    const matchId = newMatch();
     const analyzer = client();
     await engine.down();
     try {
@@ -484,7 +287,10 @@ describe('analysing a match', () => {
   });
 
   it('abandons a match still deferred after the maximum deferral, measured from its first sighting', async () => {
-    const matchId = await newMatch();
+    const matchId = newMatch();
+    // The store keeps the first sighting and counts the attempts.
+    let attempts = 0;
+    store.script.recordRun = () => ({ attempts: ++attempts, firstSeenAt: T0 });
     engine.setFault({ kind: 'status', code: 500 });
     let clock = T0;
     const flow = deps(client(), () => clock, 24 * 3_600_000);
@@ -497,15 +303,12 @@ describe('analysing a match', () => {
     expect(abandoned).toMatchObject({ kind: 'abandoned', attempts: 3 });
     const reason = abandoned.kind === 'abandoned' ? abandoned.reason : null;
     expect(['http_5xx', 'breaker_open']).toContain(reason);
-    expect(await runRow(matchId)).toMatchObject({
-      status: 'abandoned',
-      last_failure: reason,
-      finished: true,
-    });
+    expect(store.calls.at(-1)).toEqual({ method: 'abandonRun', matchId, reason, now: clock });
+    expect(store.methods().filter((m) => m === 'abandonRun')).toHaveLength(1);
   });
 
   it('records a rejected request with the engine detail and leaves the breaker closed', async () => {
-    const matchId = await newMatch();
+    const matchId = newMatch();
     engine.setFault({ kind: 'status', code: 422 });
     const analyzer = client();
     for (let i = 0; i < 3; i += 1) {
@@ -515,8 +318,21 @@ describe('analysing a match', () => {
       });
     }
     expect(analyzer.state).toBe('closed');
-    const run = await runRow(matchId);
-    expect(run).toMatchObject({ status: 'rejected', finished: true });
-    expect(run?.last_failure).toMatch(/^engine answered 422: /);
+    const records = runRecords();
+    expect(records).toHaveLength(3);
+    for (const record of records) {
+      expect(record).toMatchObject({ matchId, status: 'rejected' });
+      expect(record.lastFailure).toMatch(/^engine answered 422: /);
+    }
+  });
+
+  it('lets a store failure propagate, so that the queue retries the job', async () => {
+    const matchId = newMatch();
+    detector.signals = [{ subjectUserId: A, reasonCode: 'unwritten', severity: 'high', score: 1 }];
+    const failure = new Error('connection terminated');
+    store.script.storeAnalysis = () => {
+      throw failure;
+    };
+    await expect(analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 })).rejects.toBe(failure);
   });
 });

@@ -1,9 +1,7 @@
 import type { AnalyzeResult } from '@geoduels/risk-client';
 import type { AnalyzeRequest } from '@geoduels/risk-client/signals';
-import type { Database } from '../db/pool.js';
 import { deferralExpired } from './deferral.js';
-import { directMatchIo, type MatchIo } from './match-io.js';
-import { abandonRun, recordRun } from './match-store.js';
+import type { MatchStore } from './match-store.js';
 
 /** Why the engine could not answer (the client's `unavailable` reasons). */
 export type UnavailableReason = Extract<AnalyzeResult, { status: 'unavailable' }>['reason'];
@@ -18,9 +16,8 @@ export interface RiskAnalyzer {
 
 /** What the flow needs injected. */
 export interface AnalyzeMatchDeps {
-  db: Database;
-  /** The facts read and the analysed-match write; default one statement per call on `db`. */
-  io?: MatchIo;
+  /** Every read and write of the match (directMatchStore or batchedMatchStore in production). */
+  store: MatchStore;
   analyzer: RiskAnalyzer;
   now: () => Date;
   /** RISK_ANALYSIS_MAX_DEFER in milliseconds. */
@@ -50,16 +47,15 @@ export type MatchOutcome =
   | { kind: 'rejected'; httpStatus: number; detail: string };
 
 /**
- * Analyses one match: the facts read, the engine call, then the write. Database errors propagate
+ * Analyses one match: the facts read, the engine call, then the write. Store errors propagate
  * (the queue retries them); every engine outcome is a value.
  */
 export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Promise<MatchOutcome> {
-  const { db } = deps;
+  const { store } = deps;
   const { matchId } = work;
-  const io = deps.io ?? directMatchIo(db);
-  const facts = await io.loadFacts(matchId, deps.now());
+  const facts = await store.loadFacts(matchId, deps.now());
   if (facts.kind !== 'facts') {
-    await recordRun(db, { matchId, status: 'skipped_no_facts', lastFailure: facts.kind, now: deps.now() });
+    await store.recordRun({ matchId, status: 'skipped_no_facts', lastFailure: facts.kind, now: deps.now() });
     return { kind: 'skipped_no_facts', reason: facts.kind };
   }
   const result = await deps.analyzer.analyze(
@@ -68,7 +64,7 @@ export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Pro
   );
   switch (result.status) {
     case 'ok': {
-      const stored = await io.storeAnalysis({
+      const stored = await store.storeAnalysis({
         matchId,
         detectorVersion: result.detectorVersion,
         signals: result.signals,
@@ -82,11 +78,11 @@ export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Pro
       };
     }
     case 'disabled':
-      await recordRun(db, { matchId, status: 'skipped_disabled', lastFailure: null, now: deps.now() });
+      await store.recordRun({ matchId, status: 'skipped_disabled', lastFailure: null, now: deps.now() });
       return { kind: 'skipped_disabled' };
     case 'rejected': {
       const detail = `engine answered ${result.httpStatus}: ${result.detail}`;
-      await recordRun(db, { matchId, status: 'rejected', lastFailure: detail, now: deps.now() });
+      await store.recordRun({ matchId, status: 'rejected', lastFailure: detail, now: deps.now() });
       return { kind: 'rejected', httpStatus: result.httpStatus, detail: result.detail };
     }
     case 'unavailable':
@@ -101,14 +97,14 @@ async function defer(
   retryAfterMs: number | undefined,
 ): Promise<MatchOutcome> {
   const now = deps.now();
-  const run = await recordRun(deps.db, {
+  const run = await deps.store.recordRun({
     matchId: work.matchId,
     status: 'deferred',
     lastFailure: reason,
     now,
   });
   if (deferralExpired(run.firstSeenAt, work.enqueuedAt, now, deps.maxDeferMs)) {
-    await abandonRun(deps.db, work.matchId, reason, now);
+    await deps.store.abandonRun(work.matchId, reason, now);
     return { kind: 'abandoned', reason, attempts: run.attempts };
   }
   return {

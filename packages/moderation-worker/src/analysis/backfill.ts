@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Database } from '../db/pool.js';
+import { BACKFILL_CANDIDATES_SQL } from './backfill-sql.js';
 import { requeueRankedMatch } from './job.js';
 import type { RunStatus } from './match-store.js';
 
@@ -20,22 +21,6 @@ export interface BackfillReport {
   alreadyPending: number;
 }
 
-// Runs in the chosen statuses, plus ranked matches with no run at all (a lost enqueue), by keyset.
-const CANDIDATES_SQL = `
-SELECT match_id FROM (
-  SELECT match_id FROM risk_analysis_runs
-  WHERE status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR first_seen_at >= $2)
-  UNION
-  SELECT mh.match_id FROM match_history mh
-  WHERE mh.ranked
-    AND ($2::timestamptz IS NULL OR COALESCE(mh.finished_at, mh.created_at) >= $2)
-    AND NOT EXISTS (SELECT 1 FROM risk_analysis_runs r WHERE r.match_id = mh.match_id)
-) candidates
-WHERE $3::uuid IS NULL OR match_id > $3
-ORDER BY match_id
-LIMIT $4
-`;
-
 /** Re-enqueues every match whose analysis did not complete, in batches. */
 export async function backfill(
   db: Database,
@@ -48,7 +33,7 @@ export async function backfill(
   let after: string | null = null;
   for (;;) {
     const result: { rows: { match_id: string }[] } = await db.pool.query<{ match_id: string }>(
-      CANDIDATES_SQL,
+      BACKFILL_CANDIDATES_SQL,
       [statuses, options.since ?? null, after, batchSize],
     );
     for (const { match_id } of result.rows) {

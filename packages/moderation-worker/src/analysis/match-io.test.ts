@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
 import type { TempDatabase } from '../test-support/services.js';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
-import { batchedMatchIo, directMatchIo } from './match-io.js';
+import { batchedMatchStore, directMatchStore } from './match-io.js';
 import type { AnalysisToStore } from './match-store.js';
 
 let temp: TempDatabase;
@@ -87,14 +87,35 @@ async function storedRows() {
   return { signals: signals.rows, outbox: outbox.rows, runs: runs.rows };
 }
 
+describe('direct match reads and writes', () => {
+  it('spends one statement per call: the facts read, the analysed-match write, each run record', async () => {
+    const store = directMatchStore(counted);
+    const matchId = MATCHES[0]!;
+    const spent = async (call: () => Promise<unknown>) => {
+      statements.length = 0;
+      await call();
+      return [...statements];
+    };
+    expect(await spent(() => store.loadFacts(matchId, T0))).toEqual(['WITH active_season']);
+    expect(await spent(() => store.storeAnalysis(analysis(matchId, [signal(PLAYER_A, 'budget')])))).toEqual([
+      'WITH batch',
+    ]);
+    const deferral = { matchId, status: 'deferred', lastFailure: 'http_5xx', now: T0 } as const;
+    expect(await spent(() => store.recordRun(deferral))).toEqual(['INSERT INTO']);
+    expect(await spent(() => store.abandonRun(matchId, 'http_5xx', T0))).toEqual([
+      'UPDATE risk_analysis_runs',
+    ]);
+  });
+});
+
 describe('batched match reads and writes', () => {
   it('reads the facts of matches asked for together in one statement, each exactly as alone', async () => {
-    const io = batchedMatchIo(counted, { maxBatch: 32 });
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
     const asked = [...MATCHES, EMPTY_MATCH, UNKNOWN_MATCH, MATCHES[0]!];
     const together = await Promise.all(asked.map((m) => io.loadFacts(m, T0)));
     expect(statements).toEqual(['WITH active_season']);
 
-    const direct = directMatchIo(db);
+    const direct = directMatchStore(db);
     const alone = [];
     for (const m of asked) alone.push(await direct.loadFacts(m, T0));
     expect(together).toEqual(alone);
@@ -107,7 +128,7 @@ describe('batched match reads and writes', () => {
   });
 
   it('writes analyses made together as one statement, with the rows and counts of separate writes', async () => {
-    const io = batchedMatchIo(counted, { maxBatch: 32 });
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
     const analyses = MATCHES.map((m, i) =>
       analysis(m, [
         signal(PLAYER_A, 'fast'),
@@ -127,7 +148,7 @@ describe('batched match reads and writes', () => {
     const batched = await storedRows();
 
     await db.pool.query('TRUNCATE moderation_signals, notification_outbox, risk_analysis_runs');
-    const direct = directMatchIo(db);
+    const direct = directMatchStore(db);
     for (const a of analyses) await direct.storeAnalysis(a);
     expect(await storedRows()).toEqual(batched);
     expect(batched.runs).toHaveLength(7);
@@ -135,7 +156,7 @@ describe('batched match reads and writes', () => {
   });
 
   it('fails only the match whose write PostgreSQL refuses, and stores the others', async () => {
-    const io = batchedMatchIo(counted, { maxBatch: 32 });
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
     const bad = analysis(MATCHES[1]!, [
       signal(PLAYER_A, 'fast', { severity: 'extreme' as RiskSignal['severity'] }),
     ]);
@@ -156,7 +177,7 @@ describe('batched match reads and writes', () => {
   });
 
   it('writes the same match twice in turn, never twice in one statement', async () => {
-    const io = batchedMatchIo(counted, { maxBatch: 32 });
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
     const matchId = MATCHES[3]!;
     await Promise.all([
       io.storeAnalysis(analysis(matchId, [signal(PLAYER_A, 'fast', { severity: 'medium', score: 0.4 })])),
@@ -172,7 +193,7 @@ describe('batched match reads and writes', () => {
   });
 
   it('never puts more than maxBatch matches in one statement', async () => {
-    const io = batchedMatchIo(counted, { maxBatch: 4 });
+    const io = batchedMatchStore(counted, { maxBatch: 4 });
     const facts = await Promise.all(MATCHES.map((m) => io.loadFacts(m, T0)));
     expect(facts.every((f) => f.kind === 'facts')).toBe(true);
     expect(statements).toEqual(['WITH active_season', 'WITH active_season']);

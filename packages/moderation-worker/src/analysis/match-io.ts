@@ -1,21 +1,21 @@
-// The flow's per-match reads and writes, either straight to PostgreSQL or gathered across the jobs
-// running at once, so that under load one facts statement and one write statement (one commit)
-// serve several matches. Each job still sees only its own facts and its own write result.
+// The PostgreSQL match stores: reads and writes either straight to PostgreSQL or gathered across
+// the jobs running at once, so that under load one facts statement and one write statement (one
+// commit) serve several matches. Each job still sees only its own facts and its own write result.
 
 import type { Database } from '../db/pool.js';
 import { Batcher } from '../lib/batcher.js';
 import { loadMatchesFacts, loadMatchFacts, type MatchFacts } from './facts.js';
-import { type AnalysisToStore, type StoredAnalysis, storeAnalyses, storeAnalysis } from './match-store.js';
+import {
+  type AnalysisToStore,
+  abandonRun,
+  type MatchStore,
+  recordRun,
+  type StoredAnalysis,
+  storeAnalyses,
+  storeAnalysis,
+} from './match-store.js';
 
-/** The reads and writes of one match's analysis. */
-export interface MatchIo {
-  /** The facts of a match, read at `now`. */
-  loadFacts(matchId: string, now: Date): Promise<MatchFacts>;
-  /** The one atomic write of an analysed match (signals, outbox rows, run). */
-  storeAnalysis(analysis: AnalysisToStore): Promise<StoredAnalysis>;
-}
-
-/** How far {@link batchedMatchIo} gathers. */
+/** How far {@link batchedMatchStore} gathers. */
 export interface BatchingOptions {
   /** Matches per statement at most (MODERATION_WORKER_BATCH_SIZE). */
   maxBatch: number;
@@ -29,18 +29,21 @@ export interface BatchingOptions {
 }
 
 /** One statement per call: for tests and tools that analyse one match at a time. */
-export function directMatchIo(db: Database): MatchIo {
+export function directMatchStore(db: Database): MatchStore {
   return {
     loadFacts: (matchId, now) => loadMatchFacts(db, matchId, now),
     storeAnalysis: (analysis) => storeAnalysis(db, analysis),
+    recordRun: (record) => recordRun(db, record),
+    abandonRun: (matchId, reason, now) => abandonRun(db, matchId, reason, now),
   };
 }
 
 /**
- * Gathers the calls of concurrent jobs into batched statements (see batcher.ts): a batch of several
- * that fails is retried one match at a time, so a bad match fails only its own job.
+ * Gathers the facts reads and analysed-match writes of concurrent jobs into batched statements (see
+ * batcher.ts): a batch of several that fails is retried one match at a time, so a bad match fails
+ * only its own job. Run records stay one statement each: they are the rare path.
  */
-export function batchedMatchIo(db: Database, options: BatchingOptions): MatchIo {
+export function batchedMatchStore(db: Database, options: BatchingOptions): MatchStore {
   const slots = { maxBatch: options.maxBatch, maxInFlight: options.maxInFlight ?? 1 };
   const facts = new Batcher<{ matchId: string; now: Date }, MatchFacts>({
     ...slots,
@@ -61,6 +64,7 @@ export function batchedMatchIo(db: Database, options: BatchingOptions): MatchIo 
     key: (analysis) => analysis.matchId.toLowerCase(),
   });
   return {
+    ...directMatchStore(db),
     loadFacts: (matchId, now) => facts.add({ matchId, now }),
     storeAnalysis: (analysis) => writes.add(analysis),
   };

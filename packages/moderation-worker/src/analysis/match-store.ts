@@ -1,8 +1,24 @@
+// The match store: the one port through which the analysis flow reads a match's facts and records
+// what became of the match, and the PostgreSQL statements behind it (match-io.ts assembles them,
+// one statement per call or batched across jobs).
 import type { RiskSignal } from '@geoduels/risk-client/signals';
 import { type Database, statement } from '../db/pool.js';
 import { SIGNAL_QUEUED } from '../notifications/outbox-payload.js';
+import type { MatchFacts } from './facts.js';
 import { ABANDON_RUN_SQL, STORE_ANALYSIS_SQL, UPSERT_RUN_SQL } from './match-store-sql.js';
 import { collapseSignals } from './signal-merge.js';
+
+/** Everything the analysis flow reads and writes about a match. */
+export interface MatchStore {
+  /** The facts of a match, read at `now`. */
+  loadFacts(matchId: string, now: Date): Promise<MatchFacts>;
+  /** The one atomic write of an analysed match (signals, outbox rows, run). */
+  storeAnalysis(analysis: AnalysisToStore): Promise<StoredAnalysis>;
+  /** Records a run that stored nothing (skipped, deferred, rejected). */
+  recordRun(record: RunRecord): Promise<RunState>;
+  /** Turns a deferred run into an abandoned one; false when it was no longer deferred. */
+  abandonRun(matchId: string, reason: string, now: Date): Promise<boolean>;
+}
 
 /** Statuses of `risk_analysis_runs`. */
 export type RunStatus =

@@ -15,6 +15,7 @@ import {
   type TestWorker,
 } from '../test-support/worker-harness.js';
 import { enqueueRankedMatchPersisted, JOB_NAME, rankedMatchJobId, requeueRankedMatch } from './job.js';
+import { directMatchStore } from './match-io.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -48,7 +49,12 @@ async function worker(
 ) {
   const client: RiskClient = clientFor(options.url === undefined ? engine.url : options.url, options);
   const log = captureLogger();
-  const flow = { db, analyzer: client, now: () => new Date(), maxDeferMs: options.maxDeferMs ?? 3_600_000 };
+  const flow = {
+    store: directMatchStore(db),
+    analyzer: client,
+    now: () => new Date(),
+    maxDeferMs: options.maxDeferMs ?? 3_600_000,
+  };
   const started: TestWorker = await startTestWorker(flow, client, log.logger, options.concurrency ?? 4);
   cleanups.push(async () => {
     await started.close();

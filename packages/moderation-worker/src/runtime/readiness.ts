@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { readSchemaVersion } from '../db/migrate.js';
 import type { Database } from '../db/pool.js';
 import type { WorkerMetrics } from './metrics.js';
+import { DEFERRED_BACKLOG_SQL } from './readiness-sql.js';
 
 /** The state of one dependency as last probed. */
 export type ComponentState = 'up' | 'down' | 'unknown';
@@ -99,12 +100,7 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
   const refreshBacklog = async () => {
     if (!deps.metrics) return;
     try {
-      const result = await withTimeout(
-        deps.db.pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM risk_analysis_runs WHERE status = 'deferred'`,
-        ),
-        timeoutMs,
-      );
+      const result = await withTimeout(deps.db.pool.query<{ n: number }>(DEFERRED_BACKLOG_SQL), timeoutMs);
       deps.metrics.deferredBacklog.set(result.rows[0]?.n ?? 0);
     } catch {
       // A failed count only leaves the gauge stale; readiness already reflects the database.
