@@ -2,7 +2,7 @@
 
 /**
  * One page of the matches backfill re-enqueues: runs whose status is in `$1` (text[]), plus ranked
- * matches with no run at all (a lost enqueue); only those first seen (or finished) at or after `$2`
+ * duels with no run at all (a lost enqueue); only those first seen (or ended) at or after `$2`
  * (timestamptz, null for all). Keyset paging by match id: after `$3` (uuid, null for the first
  * page), at most `$4` rows.
  */
@@ -12,8 +12,8 @@ SELECT match_id FROM (
   WHERE status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR first_seen_at >= $2)
   UNION
   SELECT mh.match_id FROM match_history mh
-  WHERE mh.ranked
-    AND ($2::timestamptz IS NULL OR COALESCE(mh.finished_at, mh.created_at) >= $2)
+  WHERE mh.ranked AND mh.mode = 'duel'
+    AND ($2::timestamptz IS NULL OR mh.ended_at >= $2)
     AND NOT EXISTS (SELECT 1 FROM risk_analysis_runs r WHERE r.match_id = mh.match_id)
 ) candidates
 WHERE $3::uuid IS NULL OR match_id > $3

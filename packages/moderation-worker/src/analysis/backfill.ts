@@ -9,7 +9,7 @@ export const DEFAULT_BACKFILL_STATUSES: RunStatus[] = ['deferred', 'abandoned', 
 
 /** What to re-enqueue. */
 export interface BackfillOptions {
-  /** Only runs first seen (or matches finished) at or after this time; all when absent. */
+  /** Only runs first seen (or matches ended) at or after this time; all when absent. */
   since?: Date;
   statuses?: RunStatus[];
   batchSize?: number;
