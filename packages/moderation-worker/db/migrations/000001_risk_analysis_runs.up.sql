@@ -64,14 +64,14 @@ BEGIN
     FROM information_schema.columns c
     WHERE c.table_schema = current_schema() AND c.table_name = need.table_name AND c.column_name = need.column_name;
     IF NOT FOUND THEN
-      shape_errors := shape_errors || format('%s.%s is missing (the worker needs %s)',
-        need.table_name, need.column_name, array_to_string(need.types::text[], ' or '));
+      shape_errors := array_append(shape_errors, format('%s.%s is missing (the worker needs %s)',
+        need.table_name, need.column_name, array_to_string(need.types::text[], ' or ')));
     ELSIF NOT actual.data_type = ANY (need.types::text[]) THEN
-      shape_errors := shape_errors || format('%s.%s is %s (the worker needs %s)',
-        need.table_name, need.column_name, actual.data_type, array_to_string(need.types::text[], ' or '));
+      shape_errors := array_append(shape_errors, format('%s.%s is %s (the worker needs %s)',
+        need.table_name, need.column_name, actual.data_type, array_to_string(need.types::text[], ' or ')));
     ELSIF need.not_null AND actual.is_nullable = 'YES' THEN
-      shape_errors := shape_errors || format('%s.%s allows NULL (the worker needs NOT NULL)',
-        need.table_name, need.column_name);
+      shape_errors := array_append(shape_errors, format('%s.%s allows NULL (the worker needs NOT NULL)',
+        need.table_name, need.column_name));
     END IF;
   END LOOP;
 
@@ -86,10 +86,10 @@ BEGIN
           coalesce(detector_key, ''), coalesce(detector_version, ''), reason_code)
         WHERE source = 'risk_engine' DO NOTHING$sql$;
     EXCEPTION WHEN invalid_column_reference THEN
-      shape_errors := shape_errors || 'moderation_signals has no unique index on (subject_user_id, '
+      shape_errors := array_append(shape_errors, 'moderation_signals has no unique index on (subject_user_id, '
         || 'coalesce(match_id, ''00000000-0000-0000-0000-000000000000''::uuid), coalesce(detector_key, ''''), '
         || 'coalesce(detector_version, ''''), reason_code) WHERE source = ''risk_engine'' '
-        || '(production: idx_moderation_signals_detector_dedupe)';
+        || '(production: idx_moderation_signals_detector_dedupe)');
     END;
     BEGIN
       EXECUTE $sql$EXPLAIN INSERT INTO moderation_signals
@@ -99,16 +99,16 @@ BEGIN
         WHERE source = 'player_report' AND reporter_user_id IS NOT NULL AND match_id IS NOT NULL
         DO NOTHING$sql$;
     EXCEPTION WHEN invalid_column_reference THEN
-      shape_errors := shape_errors || 'moderation_signals has no unique index on (match_id, reporter_user_id, '
-        || 'subject_user_id) WHERE source = ''player_report'' AND reporter_user_id IS NOT NULL AND match_id IS NOT NULL '
-        || '(production: idx_moderation_signals_report_dedupe)';
+      shape_errors := array_append(shape_errors, 'moderation_signals has no unique index on (match_id, '
+        || 'reporter_user_id, subject_user_id) WHERE source = ''player_report'' AND reporter_user_id IS NOT NULL '
+        || 'AND match_id IS NOT NULL (production: idx_moderation_signals_report_dedupe)');
     END;
     BEGIN
       EXECUTE $sql$EXPLAIN INSERT INTO notification_outbox (type, dedupe_key, payload_json)
         VALUES ('', '', '{}') ON CONFLICT (dedupe_key) DO NOTHING$sql$;
     EXCEPTION WHEN invalid_column_reference THEN
-      shape_errors := shape_errors
-        || 'notification_outbox has no unique constraint on (dedupe_key) (production: notification_outbox_dedupe_key_key)';
+      shape_errors := array_append(shape_errors,
+        'notification_outbox has no unique constraint on (dedupe_key) (production: notification_outbox_dedupe_key_key)');
     END;
   END IF;
 

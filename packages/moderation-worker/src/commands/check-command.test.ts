@@ -6,9 +6,15 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
-import { migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
+import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { captureOutput } from '../test-support/output.js';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+  uniquePrefix,
+} from '../test-support/services.js';
 import { runCheckCommand } from './check-command.js';
 
 const TOKEN = 'engine-token-must-stay-hidden';
@@ -65,6 +71,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   db = await createTempDatabase('ops_check');
+  await applyApiSchema(db.url);
   await migrateUp(db.url);
   engine = await startFakeRiskEngine({ token: TOKEN });
   redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -124,7 +131,7 @@ describe('moderation-worker check', () => {
     }
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/OK .*HTTP 200/);
     expect(row(out.stdout, 'schema version')).toMatch(
-      new RegExp(`OK +version ${REQUIRED_SCHEMA_VERSION}, clean`),
+      new RegExp(`OK +${MIGRATIONS_TABLE} version ${REQUIRED_SCHEMA_VERSION}, clean`),
     );
     expect(row(out.stdout, 'queue')).toContain(
       `OK      ${prefix}:${QUEUE_NAME} running; waiting 1, active 0`,
@@ -186,29 +193,35 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'worker /health/live')).toMatch(/FAIL .*ECONNREFUSED/);
   });
 
-  it('fails while the schema is older than this release needs, and while it is dirty', async () => {
+  it("fails while the worker's own schema version is older than this release needs, and while it is dirty, whatever the API's schema_migrations says", async () => {
     const old = await createTempDatabase('ops_check_old');
     try {
-      await migrateUp(old.url, { steps: REQUIRED_SCHEMA_VERSION - 1 });
+      // The API's schema_migrations says 53, far above what the worker needs: it must not count.
+      await applyApiSchema(old.url);
+      await forceSchemaVersion(old.url, REQUIRED_SCHEMA_VERSION - 1);
       const first = captureOutput();
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), first.output),
       ).toBe(1);
       expect(row(first.out.stdout, 'schema version')).toMatch(
         new RegExp(
-          `FAIL +version ${REQUIRED_SCHEMA_VERSION - 1}, this release needs ${REQUIRED_SCHEMA_VERSION}`,
+          `FAIL +${MIGRATIONS_TABLE} version ${REQUIRED_SCHEMA_VERSION - 1}, this release needs ${REQUIRED_SCHEMA_VERSION}: run migrate up`,
         ),
       );
 
       const client = new pg.Client({ connectionString: old.url });
       await client.connect();
-      await client.query('UPDATE schema_migrations SET dirty = true');
+      await client.query(`UPDATE ${MIGRATIONS_TABLE} SET version = $1, dirty = true`, [
+        REQUIRED_SCHEMA_VERSION,
+      ]);
       await client.end();
       const second = captureOutput();
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), second.output),
       ).toBe(1);
-      expect(row(second.out.stdout, 'schema version')).toMatch(/FAIL .*dirty/);
+      expect(row(second.out.stdout, 'schema version')).toMatch(
+        new RegExp(`FAIL +${MIGRATIONS_TABLE} version ${REQUIRED_SCHEMA_VERSION} is dirty`),
+      );
     } finally {
       await old.drop();
     }
@@ -221,7 +234,9 @@ describe('moderation-worker check', () => {
       expect(
         await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: empty.url }), output),
       ).toBe(1);
-      expect(row(out.stdout, 'schema version')).toMatch(/FAIL +no migrations applied/);
+      expect(row(out.stdout, 'schema version')).toMatch(
+        new RegExp(`FAIL +no migrations applied \\(${MIGRATIONS_TABLE} is missing or empty`),
+      );
     } finally {
       await empty.drop();
     }

@@ -18,7 +18,8 @@ Post-deploy checks for the moderation worker, printed as a table:
   worker /health, /health/live, /health/ready
                              HTTP 2xx from the worker (default: its MODERATION_WORKER_ADDR on 127.0.0.1)
   risk engine /health/ready  with the token, when RISK_ENGINE_URL is set (SKIP when disabled)
-  schema version             schema_migrations is clean and at least what this release needs
+  schema version             the worker's own moderation_worker_schema_migrations (not the API's
+                             schema_migrations) is clean and at least what this release needs
   redis, queue               Redis answers PING; the queue's job counts; FAIL while the queue is paused
 Options:
   --worker-url <url>  base URL of the worker's HTTP server

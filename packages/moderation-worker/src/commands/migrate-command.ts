@@ -6,28 +6,32 @@ import {
   migrateUp,
   migrationStatus,
 } from '../db/migrate.js';
+import { parseMigrateArgs } from './migrate-args.js';
 import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
 
 /** Usage of `moderation-worker migrate`. */
-export const MIGRATE_USAGE = `Usage: moderation-worker migrate up [n] | down [n] | status | force <version>
+export const MIGRATE_USAGE = `Usage: moderation-worker migrate up [n] | down [n] | down --all | status | force <version>
 
   up [n]           apply all pending migrations (or the next n)
   down [n]         revert the last n applied migrations (default 1)
+  down --all       revert every applied migration of this project (drops the worker's own tables)
   status           print the current version, dirty flag, required and pending versions as JSON
   force <version>  record <version> as applied and clear the dirty flag after a manual repair
-                   ("none" for an empty schema)
-Migrations are golang-migrate compatible (schema_migrations(version, dirty)); each runs in a
+                   ("none" for no version)
+The version is recorded in the worker's own table, moderation_worker_schema_migrations(version, dirty),
+golang-migrate's layout; the API's schema_migrations is never read or written. Each migration runs in a
 transaction under an advisory lock. Environment: POSTGRES_URL (required).
 `;
 
 /** Runs `migrate ...`; argv is what follows `migrate`. */
 export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
-  const [action, arg, ...extra] = argv;
+  const [action] = argv;
   if (action === undefined || action === '--help' || action === '-h') {
     io.stdout.write(MIGRATE_USAGE);
     return action === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (extra.length > 0) return usageError(io, `unexpected argument "${extra[0]}"`, MIGRATE_USAGE);
+  const args = parseMigrateArgs(argv);
+  if (args instanceof Error) return usageError(io, args.message, MIGRATE_USAGE);
   let url: string;
   try {
     url = postgresUrlFromEnv(env);
@@ -37,40 +41,28 @@ export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io:
     return usageError(io, `invalid configuration: ${message}`);
   }
   try {
-    switch (action) {
-      case 'up':
+    switch (args.action) {
+      case 'up': {
+        const run = await migrateUp(url, { steps: args.steps });
+        io.stdout.write(`${JSON.stringify({ action: args.action, ...run })}\n`);
+        return EXIT.ok;
+      }
       case 'down': {
-        const steps = parseSteps(arg);
-        if (steps === null) return usageError(io, `"${arg}" is not a positive whole number`, MIGRATE_USAGE);
-        const run =
-          action === 'up' ? await migrateUp(url, { steps }) : await migrateDown(url, { steps: steps ?? 1 });
-        io.stdout.write(`${JSON.stringify({ action, ...run })}\n`);
+        const run = await migrateDown(url, 'all' in args ? { all: true } : { steps: args.steps });
+        io.stdout.write(`${JSON.stringify({ action: args.action, ...run })}\n`);
         return EXIT.ok;
       }
       case 'status':
-        if (arg !== undefined) return usageError(io, `unexpected argument "${arg}"`, MIGRATE_USAGE);
         io.stdout.write(`${JSON.stringify(await migrationStatus(url))}\n`);
         return EXIT.ok;
-      case 'force': {
-        const version = arg === 'none' ? null : Number(arg);
-        if (arg === undefined || (version !== null && !Number.isSafeInteger(version))) {
-          return usageError(io, 'force needs a version number or "none"', MIGRATE_USAGE);
-        }
-        await forceSchemaVersion(url, version);
-        io.stdout.write(`${JSON.stringify({ action, version })}\n`);
+      case 'force':
+        await forceSchemaVersion(url, args.version);
+        io.stdout.write(`${JSON.stringify({ action: args.action, version: args.version })}\n`);
         return EXIT.ok;
-      }
-      default:
-        return usageError(io, `unknown migrate action "${action}"`, MIGRATE_USAGE);
     }
   } catch (error) {
     if (!(error instanceof MigrationError)) throw error;
     io.stderr.write(`moderation-worker migrate: ${error.message}\n`);
     return EXIT.failure;
   }
-}
-
-function parseSteps(arg: string | undefined): number | undefined | null {
-  if (arg === undefined) return undefined;
-  return /^[1-9]\d*$/.test(arg) ? Number(arg) : null;
 }

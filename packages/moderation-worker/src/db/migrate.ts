@@ -1,7 +1,8 @@
 // golang-migrate compatible bookkeeping: one row in the worker's own MIGRATIONS_TABLE(version, dirty),
-// never the API's schema_migrations. A version is
-// marked dirty before its SQL runs and clean in the same transaction as the SQL, so a failure leaves
-// the dirty flag behind exactly as golang-migrate would, and either tool can take over.
+// never the API's schema_migrations. Before a migration's SQL runs, the version it leads to is
+// recorded dirty (-1, golang-migrate's "no version", when a down reverts the first migration); the SQL
+// and the clean version then commit in one transaction. A failure leaves the dirty row behind exactly
+// as golang-migrate would, so either tool can take over.
 import pg from 'pg';
 import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
 
@@ -51,9 +52,15 @@ export interface MigrationStatus extends SchemaVersion {
   required: number;
 }
 
-// Fixed key: every migrator of this project serialises on it, whatever database it targets.
-const LOCK_KEY = '7318447650112933301';
+/**
+ * The session advisory lock every migrator of this project takes, whatever database it targets.
+ * golang-migrate derives its key from the database, schema and table names, so the two never
+ * exclude each other: never run both at once.
+ */
+export const MIGRATION_LOCK_KEY = '7318447650112933301';
 const UNDEFINED_TABLE = '42P01';
+// golang-migrate's NilVersion: stored only together with dirty = true.
+const NIL_VERSION = -1;
 
 type Queryable = Pick<pg.Pool | pg.ClientBase, 'query'>;
 
@@ -64,7 +71,9 @@ export async function readSchemaVersion(db: Queryable): Promise<SchemaVersion> {
       `SELECT version, dirty FROM ${MIGRATIONS_TABLE} LIMIT 1`,
     );
     const row = result.rows[0];
-    return row ? { version: Number(row.version), dirty: row.dirty } : { version: null, dirty: false };
+    if (!row) return { version: null, dirty: false };
+    const version = Number(row.version);
+    return { version: version === NIL_VERSION ? null : version, dirty: row.dirty };
   } catch (error) {
     if ((error as { code?: string }).code === UNDEFINED_TABLE) return { version: null, dirty: false };
     throw error;
@@ -81,11 +90,14 @@ export async function migrateUp(databaseUrl: string, options: { steps?: number; 
   });
 }
 
-/** Reverts the last `steps` applied migrations (default 1). */
-export async function migrateDown(databaseUrl: string, options: { steps?: number; dir?: string } = {}) {
+/** Reverts the last `steps` applied migrations (default 1), or every applied one with `all`. */
+export async function migrateDown(
+  databaseUrl: string,
+  options: { steps?: number; all?: boolean; dir?: string } = {},
+) {
   return withMigrator(databaseUrl, options.dir, async (client, files, current) => {
     const applied = files.filter((file) => file.version <= (current ?? 0)).reverse();
-    const chosen = applied.slice(0, options.steps ?? 1);
+    const chosen = options.all ? applied : applied.slice(0, options.steps ?? 1);
     for (const file of chosen) {
       const previous = files.filter((other) => other.version < file.version).at(-1)?.version ?? null;
       await apply(client, file.version, file.down, previous);
@@ -114,8 +126,15 @@ export async function forceSchemaVersion(databaseUrl: string, version: number | 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await ensureTable(client);
-    await setVersion(client, version, false);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await ensureTable(client);
+      await client.query('BEGIN');
+      await setVersion(client, version, false);
+      await client.query('COMMIT');
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
   } finally {
     await client.end();
   }
@@ -130,7 +149,7 @@ async function withMigrator(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await ensureTable(client);
       const current = await readSchemaVersion(client);
@@ -138,7 +157,7 @@ async function withMigrator(
         throw new MigrationError(
           'dirty',
           current.version,
-          `schema version ${current.version} is dirty (a migration failed); repair it, then run "migrate force <version>"`,
+          `${MIGRATIONS_TABLE} version ${current.version ?? 'none'} is dirty (a migration failed); repair it, then run "migrate force <version>"`,
         );
       }
       if (current.version !== null && !files.some((file) => file.version === current.version)) {
@@ -151,7 +170,7 @@ async function withMigrator(
       const applied = await work(client, files, current.version);
       return { from: current.version, to: (await readSchemaVersion(client)).version, applied };
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
     await client.end();
@@ -159,7 +178,9 @@ async function withMigrator(
 }
 
 async function apply(client: pg.Client, version: number, sql: string, resultingVersion: number | null) {
-  await setVersion(client, version, true);
+  await client.query('BEGIN');
+  await setVersion(client, resultingVersion, true);
+  await client.query('COMMIT');
   try {
     await client.query('BEGIN');
     await client.query(sql);
@@ -167,7 +188,7 @@ async function apply(client: pg.Client, version: number, sql: string, resultingV
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
-    throw new MigrationError('failed', version, `migration ${version} failed: ${(error as Error).message}`, {
+    throw new MigrationError('failed', version, `migration ${version} failed: ${describeFailure(error)}`, {
       cause: error,
     });
   }
@@ -179,10 +200,20 @@ async function ensureTable(client: pg.Client): Promise<void> {
   );
 }
 
+/** The server's message, with its hint when it gives one (the shape check says what to do there). */
+function describeFailure(error: unknown): string {
+  const { message, hint } = error as { message: string; hint?: string };
+  return hint ? `${message} (hint: ${hint})` : message;
+}
+
 async function setVersion(client: pg.Client, version: number | null, dirty: boolean): Promise<void> {
-  // golang-migrate's layout: the table holds one row, or none when every migration is reverted.
+  // golang-migrate's layout: the table holds one row, or none when every migration is reverted;
+  // "no version" is written as -1 only while dirty (a failed revert of the first migration).
   await client.query(`DELETE FROM ${MIGRATIONS_TABLE}`);
-  if (version !== null) {
-    await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, dirty) VALUES ($1, $2)`, [version, dirty]);
+  if (version !== null || dirty) {
+    await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, dirty) VALUES ($1, $2)`, [
+      version ?? NIL_VERSION,
+      dirty,
+    ]);
   }
 }

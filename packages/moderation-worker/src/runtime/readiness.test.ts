@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
-import { REDIS_URL, type TempDatabase } from '../test-support/services.js';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+} from '../test-support/services.js';
 import { captureLogger, createMigratedDatabase, eventually } from '../test-support/worker-harness.js';
 import { createReadiness } from './readiness.js';
 
@@ -26,7 +32,7 @@ describe('readiness', () => {
     const readiness = createReadiness({
       redis,
       db,
-      requiredVersion: 3,
+      requiredVersion: REQUIRED_SCHEMA_VERSION,
       riskEngineState: () => 'open',
       logger: log.logger,
     });
@@ -34,7 +40,7 @@ describe('readiness', () => {
       ready: true,
       redis: 'up',
       postgres: 'up',
-      schema: { current: 3, required: 3, dirty: false },
+      schema: { current: REQUIRED_SCHEMA_VERSION, required: REQUIRED_SCHEMA_VERSION, dirty: false },
       draining: false,
       riskEngine: 'open',
     });
@@ -58,7 +64,7 @@ describe('readiness', () => {
       const readiness = createReadiness({
         redis: deadRedis,
         db: deadDb,
-        requiredVersion: 3,
+        requiredVersion: REQUIRED_SCHEMA_VERSION,
         riskEngineState: () => 'closed',
         logger: log.logger,
         timeoutMs: 500,
@@ -67,6 +73,44 @@ describe('readiness', () => {
     } finally {
       deadRedis.disconnect();
       await deadDb.pool.end();
+    }
+  });
+
+  it("gates on the worker's own schema version, never on the API's schema_migrations", async () => {
+    const api = await createTempDatabase('ready_api');
+    const apiDb = createDatabase({ url: api.url, maxConns: 1, pgbouncer: false });
+    try {
+      // Only the API's tables: its schema_migrations says 53, and no worker migration ran.
+      await applyApiSchema(api.url);
+      const readiness = createReadiness({
+        redis,
+        db: apiDb,
+        requiredVersion: REQUIRED_SCHEMA_VERSION,
+        riskEngineState: () => 'disabled',
+        logger: log.logger,
+      });
+      expect(await readiness.probe()).toMatchObject({
+        ready: false,
+        postgres: 'up',
+        schema: { current: null, required: REQUIRED_SCHEMA_VERSION, dirty: false },
+      });
+
+      await migrateUp(api.url);
+      expect(await readiness.probe()).toMatchObject({
+        ready: true,
+        schema: { current: REQUIRED_SCHEMA_VERSION, dirty: false },
+      });
+
+      await apiDb.pool.query(`UPDATE ${MIGRATIONS_TABLE} SET dirty = true`);
+      expect(await readiness.probe()).toMatchObject({
+        ready: false,
+        schema: { current: REQUIRED_SCHEMA_VERSION, dirty: true },
+      });
+      await forceSchemaVersion(api.url, REQUIRED_SCHEMA_VERSION);
+      expect(await readiness.probe()).toMatchObject({ ready: true });
+    } finally {
+      await apiDb.pool.end();
+      await api.drop();
     }
   });
 });
