@@ -2,6 +2,8 @@ import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IConfigMap, IContainer, IService } from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type ConfigObjects, containerEnvironment, MissingReferenceError } from './support/container-env.js';
+import { PRODUCTION_GO_WORKER_IMAGE, WORKER_IMAGE } from './support/image-names.js';
 import { validateKubeObject } from './support/kubernetes-schema.js';
 import { findObject, type KubeObject, renderKustomization } from './support/kustomize.js';
 import {
@@ -9,6 +11,7 @@ import {
   expectPinnedImages,
   expectSecretsByReference,
   goDurationSeconds,
+  imageReference,
   SECRET_VARIABLES,
 } from './support/pod-checks.js';
 
@@ -66,7 +69,11 @@ describe('infra/k3s/base', () => {
   it('runs hardened: non-root 10001, read-only root, no privilege escalation, no capabilities', () => {
     expectHardenedPod(deployment.spec!.template.spec!);
     expectPinnedImages(deployment.spec!.template.spec!);
-    expect(worker.image).toMatch(/^ghcr\.io\/sourcelocation\/geoduels-moderation-worker:/);
+  });
+
+  it("runs the risk-analysis worker image, never the production Go moderation worker's", () => {
+    expect(imageReference(worker.image!).name).toBe(WORKER_IMAGE);
+    expect(JSON.stringify(objects)).not.toContain(PRODUCTION_GO_WORKER_IMAGE);
   });
 
   it('requests and limits the resources sized from the measured footprint', () => {
@@ -76,8 +83,15 @@ describe('infra/k3s/base', () => {
     });
   });
 
-  it('takes runtime settings from the ConfigMap, tuned for PgBouncer and a 750ms engine budget', () => {
-    expect(worker.envFrom).toEqual([{ configMapRef: { name: 'moderation-worker-config' } }]);
+  it("reads production's shared objects (optional) first and its own ConfigMap last among envFrom", () => {
+    expect(worker.envFrom).toEqual([
+      { configMapRef: { name: 'geoduels-runtime-config', optional: true } },
+      { secretRef: { name: 'geoduels-secrets', optional: true } },
+      { configMapRef: { name: 'moderation-worker-config' } },
+    ]);
+  });
+
+  it('takes runtime settings from its ConfigMap, tuned for PgBouncer and a 750ms engine budget', () => {
     expect(config.data).toMatchObject({
       RISK_ENGINE_TIMEOUT: '750ms',
       POSTGRES_PGBOUNCER: 'true',
@@ -90,17 +104,19 @@ describe('infra/k3s/base', () => {
     expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).toContain(config.data!.LOG_LEVEL);
   });
 
-  it('reads connection strings and engine settings only from Secret references, optional for the engine', () => {
+  it('reads connection strings and engine settings from optional keys of its own Secret', () => {
     expectSecretsByReference(worker);
     const refs = Object.fromEntries((worker.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));
-    expect(refs.POSTGRES_URL).toEqual({ name: 'moderation-worker-secrets', key: 'POSTGRES_URL' });
-    expect(refs.REDIS_URL).toEqual({ name: 'moderation-worker-secrets', key: 'REDIS_URL' });
-    for (const optional of ['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN', 'MODERATION_WEBHOOK_URL']) {
-      expect(refs[optional], optional).toEqual({
-        name: 'moderation-worker-secrets',
-        key: optional,
-        optional: true,
-      });
+    const names = [
+      'POSTGRES_URL',
+      'REDIS_URL',
+      'RISK_ENGINE_URL',
+      'RISK_ENGINE_TOKEN',
+      'MODERATION_WEBHOOK_URL',
+    ];
+    expect(Object.keys(refs).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      expect(refs[name], name).toEqual({ name: 'moderation-worker-secrets', key: name, optional: true });
     }
     for (const key of Object.keys(config.data ?? {})) {
       expect(SECRET_VARIABLES as readonly string[]).not.toContain(key);
@@ -132,5 +148,98 @@ describe('infra/k3s/base', () => {
       expect([...(container.command ?? []), ...(container.args ?? [])]).not.toContain('migrate');
     }
     expect(deployment.spec!.template.spec!.initContainers).toBeUndefined();
+  });
+});
+
+describe("infra/k3s/base: where the worker's environment comes from (Kubernetes precedence)", () => {
+  const SHARED_CONFIG = {
+    POSTGRES_URL: 'postgres://from-shared-configmap@pgbouncer:6432/geoduels',
+    POSTGRES_MAX_CONNS: '2',
+    LOG_LEVEL: 'warn',
+    RISK_ENGINE_TIMEOUT: '8s',
+    API_ONLY_SETTING: 'kept',
+  };
+  const SHARED_SECRETS = {
+    POSTGRES_URL: 'postgres://api:pw@pgbouncer:6432/geoduels',
+    REDIS_URL: 'redis://redis.prod:6379',
+    RISK_ENGINE_URL: 'http://risk-engine.prod:8096',
+    RISK_ENGINE_TOKEN: 'shared-token',
+    POSTGRES_PGBOUNCER: 'false',
+  };
+
+  function environment(objectsPresent: Partial<ConfigObjects>): Record<string, string> {
+    return containerEnvironment(worker, {
+      configMaps: { 'moderation-worker-config': config.data!, ...objectsPresent.configMaps },
+      secrets: { ...objectsPresent.secrets },
+    });
+  }
+
+  it("passes production's shared values through where the worker sets none of its own", () => {
+    const env = environment({
+      configMaps: { 'geoduels-runtime-config': SHARED_CONFIG },
+      secrets: { 'geoduels-secrets': SHARED_SECRETS },
+    });
+    expect(env).toMatchObject({
+      POSTGRES_URL: SHARED_SECRETS.POSTGRES_URL,
+      REDIS_URL: SHARED_SECRETS.REDIS_URL,
+      RISK_ENGINE_URL: SHARED_SECRETS.RISK_ENGINE_URL,
+      RISK_ENGINE_TOKEN: SHARED_SECRETS.RISK_ENGINE_TOKEN,
+      API_ONLY_SETTING: 'kept',
+    });
+    expect(env.MODERATION_WEBHOOK_URL).toBeUndefined();
+  });
+
+  it("lets the worker's own ConfigMap win over both shared objects for a duplicate key", () => {
+    const env = environment({
+      configMaps: { 'geoduels-runtime-config': SHARED_CONFIG },
+      secrets: { 'geoduels-secrets': SHARED_SECRETS },
+    });
+    expect(env).toMatchObject({
+      POSTGRES_MAX_CONNS: config.data!.POSTGRES_MAX_CONNS,
+      LOG_LEVEL: config.data!.LOG_LEVEL,
+      RISK_ENGINE_TIMEOUT: '750ms',
+      POSTGRES_PGBOUNCER: 'true',
+    });
+  });
+
+  it("lets every key of the worker's own Secret win over the shared objects, including an empty value", () => {
+    const own = {
+      POSTGRES_URL: 'postgres://worker:pw@pgbouncer:6432/geoduels',
+      REDIS_URL: 'redis://redis.worker:6379',
+      RISK_ENGINE_URL: '',
+      RISK_ENGINE_TOKEN: 'worker-token',
+      MODERATION_WEBHOOK_URL: 'https://discord.example/api/webhooks/1/abc',
+    };
+    const env = environment({
+      configMaps: { 'geoduels-runtime-config': SHARED_CONFIG },
+      secrets: { 'geoduels-secrets': SHARED_SECRETS, 'moderation-worker-secrets': own },
+    });
+    expect(env).toMatchObject(own);
+  });
+
+  it('lets the shared Secret win over the shared ConfigMap (listed after it)', () => {
+    const env = environment({
+      configMaps: { 'geoduels-runtime-config': SHARED_CONFIG },
+      secrets: {
+        'geoduels-secrets': {
+          REDIS_URL: SHARED_SECRETS.REDIS_URL,
+          POSTGRES_URL: SHARED_SECRETS.POSTGRES_URL,
+        },
+      },
+    });
+    expect(env.POSTGRES_URL).toBe(SHARED_SECRETS.POSTGRES_URL);
+  });
+
+  it("starts without production's shared objects, from its own ConfigMap and Secret alone", () => {
+    const own = { POSTGRES_URL: 'postgres://worker@db:5432/geoduels', REDIS_URL: 'redis://redis:6379' };
+    const env = environment({ secrets: { 'moderation-worker-secrets': own } });
+    expect(env).toMatchObject({ ...own, ...config.data });
+    expect(env.RISK_ENGINE_URL).toBeUndefined();
+  });
+
+  it('needs its own ConfigMap: only the shared objects are optional', () => {
+    expect(() => containerEnvironment(worker, { configMaps: {}, secrets: {} })).toThrow(
+      MissingReferenceError,
+    );
   });
 });

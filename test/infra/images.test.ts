@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { copySpec, envKeys, execForm, parseDockerfile, type Stage } from './support/dockerfile.js';
 import { dockerignoreMatcher } from './support/dockerignore.js';
+import { FAKE_ENGINE_IMAGE, PRODUCTION_GO_WORKER_IMAGE, WORKER_IMAGE } from './support/image-names.js';
 import { REPO_ROOT } from './support/repo.js';
 
 interface ImageExpectation {
   dockerfile: string;
+  /** The repository the image is pushed to and pinned under. */
+  name: string;
   port: number;
   entryScript: string;
   /** A numeric uid is required where the manifests pin runAsUser to it. */
@@ -17,12 +20,14 @@ interface ImageExpectation {
 const images: ImageExpectation[] = [
   {
     dockerfile: 'packages/moderation-worker/Dockerfile',
+    name: WORKER_IMAGE,
     port: 8093,
     entryScript: 'packages/moderation-worker/dist/cli.js',
     user: '10001',
   },
   {
     dockerfile: 'packages/fake-risk-engine/Dockerfile',
+    name: FAKE_ENGINE_IMAGE,
     port: 8096,
     entryScript: 'packages/fake-risk-engine/dist/bin.js',
     user: null,
@@ -172,5 +177,63 @@ describe('packages/moderation-worker/Dockerfile', () => {
     expect(existsSync(path.join(REPO_ROOT, 'packages/moderation-worker/db/migrations'))).toBe(true);
     expect(copies.map((c) => c.destination)).toContain('packages/moderation-worker/dist');
     expect(lastArgs(stage, 'CMD')).toBe('["run"]');
+  });
+});
+
+/** Every file that builds, pushes, pins or documents an image, relative to the repository root. */
+async function filesNamingImages(): Promise<string[]> {
+  const found: string[] = ['README.md', 'test/README.md', '.github/workflows/release.yml'];
+  for (const dir of ['infra', 'docs', 'packages']) {
+    const entries = await readdir(path.join(REPO_ROOT, dir), { recursive: true, withFileTypes: true });
+    for (const entry of entries) {
+      const relative = path.relative(REPO_ROOT, path.join(entry.parentPath, entry.name));
+      if (!entry.isFile() || relative.includes('node_modules') || relative.includes(`${path.sep}dist`))
+        continue;
+      if (dir === 'packages' && !/^packages\/[^/]+\/(Dockerfile|README\.md)$/.test(relative)) continue;
+      found.push(relative);
+    }
+  }
+  return found;
+}
+
+describe('image names', () => {
+  it("names the worker image geoduels-risk-analysis-worker, apart from the production Go worker's", () => {
+    expect(WORKER_IMAGE).not.toBe(PRODUCTION_GO_WORKER_IMAGE);
+    expect(WORKER_IMAGE).toBe('ghcr.io/sourcelocation/geoduels-risk-analysis-worker');
+  });
+
+  it.each(images)('$dockerfile documents the build under its image name', async (image) => {
+    const source = await readFile(path.join(REPO_ROOT, image.dockerfile), 'utf8');
+    const tags = [...source.matchAll(/docker build [^\n]*-t (\S+)/g)].map((m) => m[1]!.split(':')[0]);
+    expect(tags.length).toBeGreaterThan(0);
+    for (const tag of tags) expect([image.name, image.name.split('/').at(-1)]).toContain(tag);
+  });
+
+  it("never builds, pushes or pins the production Go worker's image, in any manifest, workflow or doc", async () => {
+    const goWorker = PRODUCTION_GO_WORKER_IMAGE.split('/').at(-1)!;
+    // Naming it in prose is fine; with a tag, digest or `name=` it would be a build, a push or a pin.
+    const asReference = new RegExp(`${goWorker}[:@=]`);
+    const files = await filesNamingImages();
+    expect(files).toContain('infra/k3s/base/deployment.yaml');
+    expect(files).toContain('docs/deployment.md');
+    for (const file of files) {
+      const source = await readFile(path.join(REPO_ROOT, file), 'utf8');
+      expect(asReference.exec(source)?.[0], `${file} references the Go worker's image`).toBeUndefined();
+    }
+  });
+
+  it('uses the worker image name wherever the worker image is built, pinned or documented', async () => {
+    for (const file of [
+      'infra/k3s/base/deployment.yaml',
+      'infra/k3s/base/kustomization.yaml',
+      'infra/k3s/jobs/migrate-job.yaml',
+      'infra/k3s/jobs/kustomization.yaml',
+      'infra/k3s/overlays/k3d/kustomization.yaml',
+      '.github/workflows/release.yml',
+      'docs/deployment.md',
+    ]) {
+      const source = await readFile(path.join(REPO_ROOT, file), 'utf8');
+      expect(source.includes(WORKER_IMAGE.split('/').at(-1)!), `${file} names the worker image`).toBe(true);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import type { IConfigMap, IContainer, ISecret, IService } from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { configObjectsOf, containerEnvironment } from './support/container-env.js';
+import { FAKE_ENGINE_IMAGE, WORKER_IMAGE } from './support/image-names.js';
 import { validateKubeObject } from './support/kubernetes-schema.js';
 import { findObject, type KubeObject, renderKustomization } from './support/kustomize.js';
 import {
@@ -91,7 +93,26 @@ describe('infra/k3s/overlays/k3d', () => {
   it('keeps the worker hardened, with its probes, after the overlay patches', () => {
     expectHardenedPod(workerDeployment.spec!.template.spec!);
     expect(worker.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(worker.envFrom).toEqual([{ configMapRef: { name: 'moderation-worker-config' } }]);
+  });
+
+  it("keeps the base's layering and starts without production's shared objects, which it does not define", () => {
+    expect(worker.envFrom).toEqual([
+      { configMapRef: { name: 'geoduels-runtime-config', optional: true } },
+      { secretRef: { name: 'geoduels-secrets', optional: true } },
+      { configMapRef: { name: 'moderation-worker-config' } },
+    ]);
+    const names = objects.map((o) => o.metadata.name);
+    expect(names).not.toContain('geoduels-runtime-config');
+    expect(names).not.toContain('geoduels-secrets');
+    const env = containerEnvironment(worker, configObjectsOf(objects));
+    expect(env).toMatchObject({
+      POSTGRES_URL: 'postgres://postgres@host.k3d.internal:5432/geoduels',
+      REDIS_URL: 'redis://host.k3d.internal:6379',
+      RISK_ENGINE_URL: 'http://fake-risk-engine:8096',
+      RISK_ENGINE_TOKEN: secretValue(envRef(engine, 'FAKE_RISK_ENGINE_TOKEN')),
+      POSTGRES_PGBOUNCER: 'false',
+      LOG_LEVEL: 'debug',
+    });
   });
 
   it('pins both images to a version tag with IfNotPresent, using the names the Dockerfiles build', () => {
@@ -100,10 +121,7 @@ describe('infra/k3s/overlays/k3d', () => {
       expectPinnedImages(deployment.spec!.template.spec!);
       for (const c of deployment.spec!.template.spec!.containers) names.add(imageReference(c.image!).name);
     }
-    expect([...names].sort()).toEqual([
-      'ghcr.io/sourcelocation/geoduels-fake-risk-engine',
-      'ghcr.io/sourcelocation/geoduels-moderation-worker',
-    ]);
+    expect([...names].sort()).toEqual([FAKE_ENGINE_IMAGE, WORKER_IMAGE]);
   });
 
   it('provides the direct database URL the opt-in migration Job reads, under the name it expects', () => {

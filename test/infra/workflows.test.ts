@@ -1,11 +1,19 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { validateWorkflow } from '@action-validator/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PRODUCTION_GO_WORKER_IMAGE, WORKER_IMAGE } from './support/image-names.js';
 import { REPO_ROOT } from './support/repo.js';
 
+const exec = promisify(execFile);
+
 interface Step {
+  id?: string;
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -88,7 +96,7 @@ describe('.github/workflows', () => {
     for (const build of builds) {
       expect(build.with).toMatchObject({ context: '.', push: true });
       expect(String(build.with?.tags)).toMatch(
-        /\/geoduels-(moderation-worker|fake-risk-engine):\$\{\{ steps\.meta\.outputs\.version \}\}$/,
+        /\/geoduels-(risk-analysis-worker|fake-risk-engine):\$\{\{ steps\.meta\.outputs\.version \}\}$/,
       );
     }
   });
@@ -103,5 +111,84 @@ describe('.github/workflows', () => {
     expect(scripts).toMatch(/kustomize edit set image/);
     expect(scripts).toMatch(/gh pr create --repo "\$OPS_REPOSITORY"/);
     expect(scripts).not.toMatch(/migrate (up|down)|kubectl (apply|create|delete)/);
+  });
+
+  it("release.yml pins only the risk-analysis worker's image, never the production Go worker's", () => {
+    const wf = workflow('release.yml');
+    const pin = allSteps(wf).find((s) => s.run?.includes('kustomize edit set image'))!.run!;
+    expect(pin).toContain(`"${WORKER_IMAGE}=$TARGET/geoduels-risk-analysis-worker:$VERSION@$WORKER_DIGEST"`);
+    expect(sources.get('release.yml')).not.toMatch(
+      new RegExp(`${PRODUCTION_GO_WORKER_IMAGE.split('/').at(-1)}[:=@]`),
+    );
+  });
+
+  it('release.yml takes PRODUCTION_SITE_URL from a repository variable, https://geoduels.io by default', () => {
+    const wf = workflow('release.yml');
+    expect(wf.env?.PRODUCTION_SITE_URL).toMatch(
+      /^\$\{\{ vars\.PRODUCTION_SITE_URL \|\| 'https:\/\/geoduels\.io' \}\}$/,
+    );
+  });
+
+  it('release.yml refuses a PRODUCTION_SITE_URL that is not an http(s) URL before pushing anything', async () => {
+    const meta = allSteps(workflow('release.yml')).find((s) => s.id === 'meta')!;
+    const run = async (site: string) => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'release-meta-'));
+      const output = path.join(dir, 'output');
+      await writeFile(output, '');
+      try {
+        const env = { TAG: 'v1.2.3', REGISTRY: 'ghcr.io/SourceLocation', PRODUCTION_SITE_URL: site };
+        await exec('bash', ['-e', '-c', meta.run!], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, ...env, GITHUB_OUTPUT: output },
+        });
+        return { ok: true, output: await readFile(output, 'utf8') };
+      } catch (error) {
+        return { ok: false, output: String((error as { stdout?: string }).stdout) };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    const good = await run('https://geoduels.io');
+    expect(good.ok).toBe(true);
+    expect(good.output).toContain('version=1.2.3\n');
+    const bad = ['', 'geoduels.io', 'https://', 'https://geo duels.io', 'ftp://geoduels.io'];
+    const results = await Promise.all(bad.map(run));
+    results.forEach((result, i) => {
+      expect(result.ok, JSON.stringify(bad[i])).toBe(false);
+      expect(result.output).toContain('::error::PRODUCTION_SITE_URL');
+    });
+  });
+
+  it('release.yml puts post-deploy checks against PRODUCTION_SITE_URL into the ops pull request', async () => {
+    const step = allSteps(workflow('release.yml')).find((s) => s.run?.includes('gh pr create'))!;
+    const dir = await mkdtemp(path.join(tmpdir(), 'release-pr-'));
+    try {
+      // Stand-ins for git (no-op) and gh (records its arguments, one per line).
+      await writeFile(path.join(dir, 'git'), '#!/bin/sh\nexit 0\n');
+      await writeFile(path.join(dir, 'gh'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/gh-args"\n`);
+      await chmod(path.join(dir, 'git'), 0o755);
+      await chmod(path.join(dir, 'gh'), 0o755);
+      await exec('bash', ['-e', '-c', step.run!], {
+        cwd: dir,
+        env: {
+          ...process.env,
+          PATH: `${dir}:${process.env.PATH}`,
+          PRODUCTION_SITE_URL: 'https://staging.geoduels.example/',
+          OPS_REPOSITORY: 'sourcelocation/geoduels-prod',
+          VERSION: '1.2.3',
+          SCHEMA_VERSION: '1',
+          SOURCE_URL: 'https://github.com/sourcelocation/x/releases/tag/v1.2.3',
+        },
+      });
+      const args = await readFile(path.join(dir, 'gh-args'), 'utf8');
+      expect(args).toContain('--title\nrisk-analysis-worker 1.2.3\n');
+      expect(args).toContain('Post-deploy checks on https://staging.geoduels.example (');
+      expect(args).toContain("-w '%{http_code}\\n' https://staging.geoduels.example/`");
+      expect(args).toContain('a ranked duel finished on https://staging.geoduels.example gets a');
+      expect(args).toContain('`moderation-worker check`');
+      expect(args).not.toContain('geoduels.io');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,6 +22,7 @@ describe('worker configuration', () => {
       notifyConcurrency: 4,
       drainTimeoutMs: 25_000,
       logLevel: 'info',
+      trimmedVariables: [],
     });
   });
 
@@ -103,12 +104,57 @@ describe('worker configuration', () => {
     );
   });
 
+  it('trims the engine variables as production does and names the ones it trimmed', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      RISK_ENGINE_URL: ' http://engine:8096/\n',
+      RISK_ENGINE_TOKEN: 'tok-123\r\n',
+      RISK_ENGINE_TIMEOUT: '\t2s ',
+    });
+    expect(config.riskEngine).toMatchObject({ enabled: true, url: 'http://engine:8096', timeoutMs: 2_000 });
+    expect(config.riskEngine.token).toBe('tok-123');
+    expect(config.trimmedVariables).toEqual(['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN', 'RISK_ENGINE_TIMEOUT']);
+  });
+
+  it('runs with the engine disabled when RISK_ENGINE_URL is only whitespace', () => {
+    const config = workerConfigFromEnv({ ...BASE, RISK_ENGINE_URL: '  \n' });
+    expect(config.riskEngine).toMatchObject({ enabled: false, url: null });
+    expect(config.trimmedVariables).toEqual(['RISK_ENGINE_URL']);
+  });
+
+  it('names no variable when nothing needed trimming', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      RISK_ENGINE_URL: 'http://e',
+      RISK_ENGINE_TOKEN: 'tok-123',
+    });
+    expect(config.trimmedVariables).toEqual([]);
+  });
+
+  it('keeps a malformed RISK_ENGINE_TIMEOUT a named startup error, trimmed or not', () => {
+    for (const value of ['soon', ' 750 ', '0s\n']) {
+      expect(() => workerConfigFromEnv({ ...BASE, RISK_ENGINE_TIMEOUT: value }), value).toThrow(
+        expect.objectContaining({ name: 'ConfigError', variable: 'RISK_ENGINE_TIMEOUT' }),
+      );
+    }
+  });
+
   it('never shows the engine token or the webhook URL secret when serialised', () => {
     const config = workerConfigFromEnv({
       ...BASE,
       RISK_ENGINE_URL: 'http://e',
       RISK_ENGINE_TOKEN: 'tok-123',
     });
+    expect(JSON.stringify(config)).not.toContain('tok-123');
+  });
+
+  it('lists trimmed variables by name only, never the token', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      RISK_ENGINE_URL: 'http://e',
+      RISK_ENGINE_TOKEN: ' tok-123 ',
+    });
+    expect(config.trimmedVariables).toEqual(['RISK_ENGINE_TOKEN']);
     expect(JSON.stringify(config)).not.toContain('tok-123');
   });
 });

@@ -1,4 +1,4 @@
-import { parseGoDuration, type RiskEngineConfig, riskEngineConfigFromEnv } from '@geoduels/risk-client';
+import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geoduels/risk-client';
 
 /** A bad environment variable; `variable` names it so the operator knows what to fix. */
 export class WorkerConfigError extends Error {
@@ -45,6 +45,11 @@ export interface WorkerConfig {
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
   logLevel: LogLevel;
+  /**
+   * Names (never values) of the variables whose surrounding whitespace was trimmed, as production trims
+   * the engine's; `run` warns about them once.
+   */
+  trimmedVariables: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,6 +60,7 @@ export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePr
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
   const webhook = optional(env, 'MODERATION_WEBHOOK_URL');
+  const engine = readRiskEngineEnv(env);
   return {
     postgresUrl: postgresUrlFromEnv(env),
     postgresMaxConns: integer(env, 'POSTGRES_MAX_CONNS', 10, 1, 1000),
@@ -63,13 +69,14 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     addr: listenAddress(env, 'MODERATION_WORKER_ADDR', ':8093'),
     concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 128, 1, 1000),
     batchSize: integer(env, 'MODERATION_WORKER_BATCH_SIZE', 32, 1, 1000),
-    riskEngine: riskEngineConfigFromEnv(env),
+    riskEngine: engine.config,
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
     webhookUrl:
       webhook === undefined ? null : url(env, 'MODERATION_WEBHOOK_URL', undefined, ['http:', 'https:']),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     logLevel: logLevel(env),
+    trimmedVariables: engine.trimmed,
   };
 }
 

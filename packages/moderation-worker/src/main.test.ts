@@ -41,6 +41,7 @@ function config(): WorkerConfig {
     notifyConcurrency: 1,
     drainTimeoutMs: 5_000,
     logLevel: 'info',
+    trimmedVariables: [],
   };
 }
 

@@ -34,6 +34,7 @@ export interface RunOptions {
 /** Starts the worker: health server at once, job consumption once the schema is current. */
 export async function run(config: WorkerConfig, options: RunOptions): Promise<RunningWorker> {
   const { logger } = options;
+  warnAboutTrimmedVariables(config, logger);
   const now = options.now ?? (() => new Date());
   const registry = new Registry();
   const metrics = createWorkerMetrics(registry);
@@ -120,6 +121,15 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     logger.info('stopped');
   };
   return { port: http.port, readiness, stop };
+}
+
+/** One warning naming the variables whose whitespace was trimmed; the values stay out of the log. */
+function warnAboutTrimmedVariables(config: WorkerConfig, logger: Logger): void {
+  if (config.trimmedVariables.length === 0) return;
+  logger.warn(
+    { variables: [...config.trimmedVariables] },
+    'surrounding whitespace trimmed from environment variables; fix them at their source',
+  );
 }
 
 async function withinDeadline(work: Promise<boolean>, ms: number): Promise<boolean> {

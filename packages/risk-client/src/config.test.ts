@@ -1,6 +1,11 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createRiskEngineConfig, DEFAULT_TIMEOUT_MS, riskEngineConfigFromEnv } from './config.js';
+import {
+  createRiskEngineConfig,
+  DEFAULT_TIMEOUT_MS,
+  readRiskEngineEnv,
+  riskEngineConfigFromEnv,
+} from './config.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 
 const TOKEN = 'tok-Secret-123456';
@@ -52,13 +57,12 @@ describe('riskEngineConfigFromEnv', () => {
     [{ RISK_ENGINE_URL: 'not a url' }, 'RISK_ENGINE_URL', 'not_a_url'],
     [{ RISK_ENGINE_URL: '/relative' }, 'RISK_ENGINE_URL', 'not_a_url'],
     [{ RISK_ENGINE_URL: 'ftp://engine' }, 'RISK_ENGINE_URL', 'unsupported_scheme'],
-    [{ RISK_ENGINE_URL: ' http://engine' }, 'RISK_ENGINE_URL', 'surrounding_whitespace'],
-    [{ RISK_ENGINE_URL: '   ' }, 'RISK_ENGINE_URL', 'surrounding_whitespace'],
+    [{ RISK_ENGINE_URL: ' http://en gine ' }, 'RISK_ENGINE_URL', 'not_a_url'],
     [{ RISK_ENGINE_URL: 'http://user:pw@engine' }, 'RISK_ENGINE_URL', 'credentials_in_url'],
     [{ RISK_ENGINE_URL: 'http://engine/?a=1' }, 'RISK_ENGINE_URL', 'query_or_fragment'],
     [{ RISK_ENGINE_URL: 'http://engine/#x' }, 'RISK_ENGINE_URL', 'query_or_fragment'],
-    [{ RISK_ENGINE_TOKEN: `${TOKEN}\n` }, 'RISK_ENGINE_TOKEN', 'surrounding_whitespace'],
     [{ RISK_ENGINE_TOKEN: 'tok en' }, 'RISK_ENGINE_TOKEN', 'invalid_characters'],
+    [{ RISK_ENGINE_TOKEN: ` tok\ten\n` }, 'RISK_ENGINE_TOKEN', 'invalid_characters'],
     [{ RISK_ENGINE_TOKEN: 'tök' }, 'RISK_ENGINE_TOKEN', 'invalid_characters'],
     [{ RISK_ENGINE_TIMEOUT: '0' }, 'RISK_ENGINE_TIMEOUT', 'zero'],
     [{ RISK_ENGINE_TIMEOUT: '0s' }, 'RISK_ENGINE_TIMEOUT', 'zero'],
@@ -67,6 +71,8 @@ describe('riskEngineConfigFromEnv', () => {
     [{ RISK_ENGINE_TIMEOUT: '2 days' }, 'RISK_ENGINE_TIMEOUT', 'unknown_unit'],
     [{ RISK_ENGINE_TIMEOUT: 'soon' }, 'RISK_ENGINE_TIMEOUT', 'malformed'],
     [{ RISK_ENGINE_TIMEOUT: '1000h' }, 'RISK_ENGINE_TIMEOUT', 'too_large'],
+    [{ RISK_ENGINE_TIMEOUT: ' soon\n' }, 'RISK_ENGINE_TIMEOUT', 'malformed'],
+    [{ RISK_ENGINE_TIMEOUT: '1 s' }, 'RISK_ENGINE_TIMEOUT', 'unknown_unit'],
   ])('rejects %j naming %s (%s)', (env, variable, problem) => {
     let thrown: unknown;
     try {
@@ -88,7 +94,7 @@ describe('riskEngineConfigFromEnv', () => {
   it('never puts the token or URL credentials into an error message', () => {
     const messages: string[] = [];
     for (const env of [
-      { RISK_ENGINE_TOKEN: `${TOKEN} ` },
+      { RISK_ENGINE_TOKEN: ` ${TOKEN} x ` },
       { RISK_ENGINE_TOKEN: `${TOKEN}\u0000` },
       { RISK_ENGINE_URL: `http://user:${TOKEN}@engine` },
     ]) {
@@ -100,6 +106,77 @@ describe('riskEngineConfigFromEnv', () => {
     }
     expect(messages).toHaveLength(9);
     for (const text of messages) expect(text).not.toContain(TOKEN);
+  });
+});
+
+describe('readRiskEngineEnv: surrounding whitespace, as production reads it', () => {
+  it('trims every variable and names the ones it trimmed, in read order', () => {
+    const { config, trimmed } = readRiskEngineEnv({
+      RISK_ENGINE_URL: '  http://engine:8096/ ',
+      RISK_ENGINE_TOKEN: `${TOKEN}\n`,
+      RISK_ENGINE_TIMEOUT: '\t1.5s\r\n',
+    });
+    expect(config).toMatchObject({ enabled: true, url: 'http://engine:8096', timeoutMs: 1_500 });
+    expect(config.token).toBe(TOKEN);
+    expect(trimmed).toEqual(['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN', 'RISK_ENGINE_TIMEOUT']);
+  });
+
+  it('names only the variables that had whitespace around them', () => {
+    const { trimmed } = readRiskEngineEnv({
+      RISK_ENGINE_URL: 'http://engine',
+      RISK_ENGINE_TOKEN: ` ${TOKEN}`,
+      RISK_ENGINE_TIMEOUT: '2s',
+    });
+    expect(trimmed).toEqual(['RISK_ENGINE_TOKEN']);
+  });
+
+  it('reports nothing for clean, empty or unset variables', () => {
+    expect(readRiskEngineEnv({}).trimmed).toEqual([]);
+    expect(readRiskEngineEnv({ RISK_ENGINE_URL: '', RISK_ENGINE_TIMEOUT: '' }).trimmed).toEqual([]);
+    expect(
+      readRiskEngineEnv({ RISK_ENGINE_URL: 'http://e', RISK_ENGINE_TOKEN: TOKEN, RISK_ENGINE_TIMEOUT: '1s' })
+        .trimmed,
+    ).toEqual([]);
+  });
+
+  it.each(['   ', '\n', ' \t\r\n '])(
+    'treats a whitespace-only URL %j as disabled, and says it trimmed it',
+    (url) => {
+      const { config, trimmed } = readRiskEngineEnv({ RISK_ENGINE_URL: url });
+      expect(config).toMatchObject({ enabled: false, url: null });
+      expect(trimmed).toEqual(['RISK_ENGINE_URL']);
+    },
+  );
+
+  it('treats a whitespace-only token as none and a whitespace-only timeout as the default', () => {
+    const { config, trimmed } = readRiskEngineEnv({ RISK_ENGINE_TOKEN: ' \n', RISK_ENGINE_TIMEOUT: '  ' });
+    expect(config.token).toBeNull();
+    expect(config.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
+    expect(trimmed).toEqual(['RISK_ENGINE_TOKEN', 'RISK_ENGINE_TIMEOUT']);
+  });
+
+  it('keeps a trimmed but malformed timeout a startup error instead of falling back to the default', () => {
+    let thrown: unknown;
+    try {
+      readRiskEngineEnv({ RISK_ENGINE_URL: 'http://e', RISK_ENGINE_TIMEOUT: ' 750 ' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect(thrown).toMatchObject({ variable: 'RISK_ENGINE_TIMEOUT', problem: 'missing_unit' });
+  });
+
+  it('never puts a value into what it reports, only variable names', () => {
+    const reading = readRiskEngineEnv({ RISK_ENGINE_URL: ' http://e ', RISK_ENGINE_TOKEN: ` ${TOKEN} ` });
+    expect(JSON.stringify(reading)).not.toContain(TOKEN);
+    expect(inspect(reading, { depth: 10, showHidden: true })).not.toContain(TOKEN);
+    expect(reading.trimmed).toEqual(['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN']);
+  });
+
+  it('gives riskEngineConfigFromEnv the same trimmed config', () => {
+    const env = { RISK_ENGINE_URL: ' http://engine/ ', RISK_ENGINE_TOKEN: `${TOKEN}\n` };
+    expect(JSON.stringify(riskEngineConfigFromEnv(env))).toBe(JSON.stringify(readRiskEngineEnv(env).config));
+    expect(riskEngineConfigFromEnv(env).token).toBe(TOKEN);
   });
 });
 

@@ -7,7 +7,7 @@ export const DEFAULT_TIMEOUT_MS = 750;
 
 /** Connection settings for the risk engine. `token` is readable but never serialised or inspected. */
 export interface RiskEngineConfig {
-  /** False when `RISK_ENGINE_URL` is unset or empty: the client answers `disabled` without any I/O. */
+  /** False when `RISK_ENGINE_URL` is unset, empty or blank: the client answers `disabled` without I/O. */
   readonly enabled: boolean;
   /** Base URL without trailing slashes (`null` when disabled). */
   readonly url: string | null;
@@ -55,30 +55,57 @@ export function createRiskEngineConfig(fields: {
   return Object.freeze(config) as RiskEngineConfig;
 }
 
-/**
- * Reads `RISK_ENGINE_URL`, `RISK_ENGINE_TOKEN` and `RISK_ENGINE_TIMEOUT`. Unset or empty URL means
- * disabled. Throws `ConfigError` naming the variable for any malformed value; never falls back silently.
- */
-export function riskEngineConfigFromEnv(env: RiskEngineEnv): RiskEngineConfig {
-  return createRiskEngineConfig({
-    enabled: (env['RISK_ENGINE_URL'] ?? '') !== '',
-    url: parseUrl(env['RISK_ENGINE_URL']),
-    token: parseToken(env['RISK_ENGINE_TOKEN']),
-    timeoutMs: parseTimeout(env['RISK_ENGINE_TIMEOUT']),
-  });
+/** The environment variables the engine configuration is read from. */
+export const RISK_ENGINE_VARIABLES = ['RISK_ENGINE_URL', 'RISK_ENGINE_TOKEN', 'RISK_ENGINE_TIMEOUT'] as const;
+
+/** One of `RISK_ENGINE_VARIABLES`. */
+export type RiskEngineVariable = (typeof RISK_ENGINE_VARIABLES)[number];
+
+/** What `readRiskEngineEnv` found: the config, and which variables had surrounding whitespace removed. */
+export interface RiskEngineEnvReading {
+  readonly config: RiskEngineConfig;
+  /** Names (never values) of the variables whose surrounding whitespace was trimmed, in read order. */
+  readonly trimmed: readonly RiskEngineVariable[];
 }
 
-function parseUrl(raw: string | undefined): string | null {
+/**
+ * Reads `RISK_ENGINE_URL`, `RISK_ENGINE_TOKEN` and `RISK_ENGINE_TIMEOUT` as production does: surrounding
+ * whitespace is trimmed (and reported in `trimmed`, so the caller can warn once), and a URL that is unset,
+ * empty or only whitespace means disabled. Throws `ConfigError` naming the variable for any malformed
+ * value, the timeout included; never falls back silently.
+ */
+export function readRiskEngineEnv(env: RiskEngineEnv): RiskEngineEnvReading {
+  const trimmed: RiskEngineVariable[] = [];
+  const read = (variable: RiskEngineVariable): string | undefined => {
+    const raw = env[variable];
+    if (raw === undefined) return undefined;
+    const value = raw.trim();
+    if (value !== raw) trimmed.push(variable);
+    return value;
+  };
+  const url = parseUrl(read('RISK_ENGINE_URL'));
+  const token = parseToken(read('RISK_ENGINE_TOKEN'));
+  const timeoutMs = parseTimeout(read('RISK_ENGINE_TIMEOUT'));
+  return {
+    config: createRiskEngineConfig({ enabled: url !== null, url, token, timeoutMs }),
+    trimmed,
+  };
+}
+
+/** `readRiskEngineEnv(env).config`, for callers that do not report trimmed variables. */
+export function riskEngineConfigFromEnv(env: RiskEngineEnv): RiskEngineConfig {
+  return readRiskEngineEnv(env).config;
+}
+
+/** Parses a trimmed `RISK_ENGINE_URL`; null when it is unset or empty. */
+function parseUrl(value: string | undefined): string | null {
   const variable = 'RISK_ENGINE_URL';
-  if (raw === undefined || raw === '') return null;
-  if (raw.trim() !== raw) {
-    throw new ConfigError(variable, 'surrounding_whitespace', 'has leading or trailing whitespace');
-  }
+  if (value === undefined || value === '') return null;
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(value);
   } catch {
-    throw new ConfigError(variable, 'not_a_url', `${JSON.stringify(raw)} is not an absolute URL`);
+    throw new ConfigError(variable, 'not_a_url', `${JSON.stringify(value)} is not an absolute URL`);
   }
   // Never echo a URL that carries credentials: it would put a secret into a startup log.
   if (url.username !== '' || url.password !== '') {
@@ -95,39 +122,35 @@ function parseUrl(raw: string | undefined): string | null {
       `scheme ${JSON.stringify(url.protocol.slice(0, -1))} is not http or https`,
     );
   }
-  if (url.search !== '' || url.hash !== '' || raw.includes('?') || raw.includes('#')) {
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
     throw new ConfigError(
       variable,
       'query_or_fragment',
-      `${JSON.stringify(raw)} must not have a query or fragment`,
+      `${JSON.stringify(value)} must not have a query or fragment`,
     );
   }
   return url.href.replace(/\/+$/, '');
 }
 
-function parseToken(raw: string | undefined): string | null {
+/** Parses a trimmed `RISK_ENGINE_TOKEN`; null when it is unset or empty. */
+function parseToken(value: string | undefined): string | null {
   const variable = 'RISK_ENGINE_TOKEN';
-  if (raw === undefined || raw === '') return null;
-  // The value itself is never part of these messages.
-  if (raw.trim() !== raw) {
-    throw new ConfigError(
-      variable,
-      'surrounding_whitespace',
-      'has leading or trailing whitespace (a trailing newline from a secret file?)',
-    );
-  }
-  if (!/^[\x21-\x7e]+$/.test(raw)) {
+  if (value === undefined || value === '') return null;
+  // The value itself is never part of this message.
+  if (!/^[\x21-\x7e]+$/.test(value)) {
     throw new ConfigError(variable, 'invalid_characters', 'may only contain visible ASCII characters');
   }
-  return raw;
+  return value;
 }
 
-function parseTimeout(raw: string | undefined): number {
+/** Parses a trimmed `RISK_ENGINE_TIMEOUT`; unset or empty means the default. */
+function parseTimeout(value: string | undefined): number {
   const variable = 'RISK_ENGINE_TIMEOUT';
   // Empty counts as unset, as it does for RISK_ENGINE_URL (env files often write `NAME=`).
-  if (raw === undefined || raw === '') return DEFAULT_TIMEOUT_MS;
+  if (value === undefined || value === '') return DEFAULT_TIMEOUT_MS;
+  // Production falls back to its default on a malformed value; a typo here is a startup error instead.
   try {
-    return parseGoDuration(raw);
+    return parseGoDuration(value);
   } catch (error) {
     if (error instanceof DurationError) throw new ConfigError(variable, error.problem, error.message);
     throw error;

@@ -18,7 +18,6 @@ export type ConfigProblem =
   | 'unsupported_scheme'
   | 'credentials_in_url'
   | 'query_or_fragment'
-  | 'surrounding_whitespace'
   | 'invalid_characters';
 
 /** A Go duration string could not be used; `problem` says why. */

@@ -19,8 +19,12 @@ export {
 export {
   createRiskEngineConfig,
   DEFAULT_TIMEOUT_MS,
+  RISK_ENGINE_VARIABLES,
   type RiskEngineConfig,
   type RiskEngineEnv,
+  type RiskEngineEnvReading,
+  type RiskEngineVariable,
+  readRiskEngineEnv,
   riskEngineConfigFromEnv,
 } from './config.js';
 export { MAX_DURATION_MS, parseGoDuration } from './duration.js';
