@@ -147,12 +147,10 @@ export async function outboxTotals(pool: pg.Pool): Promise<{ rows: number; sent:
   return result.rows[0]!;
 }
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
-
-/** The signal id a review message (Discord embed, field "Signal") is about. */
+/** The signal id (bigint, as decimal text) a review message (Discord embed, field "Signal") is about. */
 export function deliveredSignalId(body: unknown): string | undefined {
   const embeds = (body as { embeds?: { fields?: { name: string; value: string }[] }[] } | null)?.embeds;
-  return embeds?.[0]?.fields?.find((field) => field.name === 'Signal')?.value.match(UUID)?.[0];
+  return embeds?.[0]?.fields?.find((field) => field.name === 'Signal')?.value.match(/\d+/)?.[0];
 }
 
 /** How webhook deliveries line up with the outbox; both lists are empty when each row arrived. */

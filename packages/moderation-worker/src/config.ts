@@ -1,4 +1,5 @@
 import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geoduels/risk-client';
+import { webhookUrlProblem } from './notifications/webhook-url.js';
 
 /** A bad environment variable; `variable` names it so the operator knows what to fix. */
 export class WorkerConfigError extends Error {
@@ -39,7 +40,7 @@ export interface WorkerConfig {
   riskEngine: RiskEngineConfig;
   /** How long a match may stay deferred before it is abandoned (RISK_ANALYSIS_MAX_DEFER, default 24h). */
   maxDeferMs: number;
-  /** Secret; null leaves outbox rows pending. */
+  /** MODERATION_WEBHOOK_URL (a secret); null: site_settings `moderation_settings.discordWebhookUrl` decides. */
   webhookUrl: string | null;
   notifyConcurrency: number;
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
@@ -59,7 +60,6 @@ export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePr
 
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
-  const webhook = optional(env, 'MODERATION_WEBHOOK_URL');
   const engine = readRiskEngineEnv(env);
   return {
     postgresUrl: postgresUrlFromEnv(env),
@@ -71,8 +71,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     batchSize: integer(env, 'MODERATION_WORKER_BATCH_SIZE', 32, 1, 1000),
     riskEngine: engine.config,
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
-    webhookUrl:
-      webhook === undefined ? null : url(env, 'MODERATION_WEBHOOK_URL', undefined, ['http:', 'https:']),
+    webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     logLevel: logLevel(env),
@@ -111,6 +110,14 @@ function url(env: Env, name: string, fallback: string | undefined, protocols: st
   if (!protocols.includes(parsed.protocol)) {
     throw new WorkerConfigError(name, `must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
   }
+  return value;
+}
+
+function webhookUrl(env: Env): string | null {
+  const value = optional(env, 'MODERATION_WEBHOOK_URL');
+  if (value === undefined) return null;
+  const problem = webhookUrlProblem(value);
+  if (problem !== null) throw new WorkerConfigError('MODERATION_WEBHOOK_URL', problem);
   return value;
 }
 

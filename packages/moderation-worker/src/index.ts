@@ -35,9 +35,9 @@ export {
 export { MIGRATIONS_DIR } from './db/migration-files.js';
 export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
 export {
-  PLAYER_REPORT_SIGNAL_TYPE,
   type PlayerReportInput,
   type PlayerReportResult,
+  playerReportSignalType,
   REPORT_CATEGORIES,
   type ReportCategory,
   recordPlayerReport,

@@ -10,6 +10,7 @@ import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
 import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
+import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createWorkerMetrics } from './runtime/metrics.js';
 import { createReadiness, type Readiness } from './runtime/readiness.js';
@@ -93,12 +94,18 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));
     delivery = startOutboxDelivery({
       pool: db.pool,
-      webhookUrl: config.webhookUrl,
+      webhook: siteSettingsWebhookUrl({ pool: db.pool, envUrl: config.webhookUrl }),
       logger,
       registry,
       concurrency: config.notifyConcurrency,
     });
-    logger.info({ concurrency: config.concurrency, webhook: config.webhookUrl !== null }, 'consuming jobs');
+    logger.info(
+      {
+        concurrency: config.concurrency,
+        webhookFrom: config.webhookUrl !== null ? 'MODERATION_WEBHOOK_URL' : 'site_settings',
+      },
+      'consuming jobs',
+    );
   });
 
   const stop = async () => {

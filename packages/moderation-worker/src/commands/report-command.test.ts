@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertPlayedMatch } from '../test-support/played-match.js';
 import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { runReportCommand } from './report-command.js';
@@ -14,13 +15,7 @@ const reported = randomUUID();
 beforeAll(async () => {
   db = await createMigratedTempDatabase('report_cli');
   pool = openTestPool(db.url, 2);
-  await pool.query('INSERT INTO users (id) VALUES ($1), ($2)', [reporter, reported]);
-  await pool.query('INSERT INTO match_history (match_id) VALUES ($1)', [matchId]);
-  await pool.query(
-    `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, occurred_at)
-     VALUES ($1, $3, 1, 5000, 4000, now()), ($2, $3, 1, 3000, 8000, now())`,
-    [reporter, reported, matchId],
-  );
+  await insertPlayedMatch(pool, matchId, [reporter, reported]);
 });
 
 afterAll(async () => {
@@ -63,18 +58,43 @@ describe('moderation-worker report', () => {
     const second = await run(args('other'));
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toEqual({ status: 'duplicate', signalId: recorded.signalId });
-    const stored = await pool.query('SELECT count(*)::int AS n FROM notification_outbox');
+    const stored = await pool.query(
+      'SELECT count(*)::int AS n FROM notification_outbox WHERE dedupe_key = $1',
+      [`moderation_signal:${recorded.signalId}:queued`],
+    );
     expect(stored.rows[0].n).toBe(1);
   });
 
   it('exits 2 with the typed rejection for an invalid report', async () => {
-    const result = await run(args('spam'));
+    const selfReport = args().map((arg) => (arg === reported ? reporter : arg));
+    const result = await run(selfReport);
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toEqual({
       status: 'invalid',
-      field: 'category',
-      reason: 'invalid_category',
+      field: 'reportedUserId',
+      reason: 'same_user',
     });
+  });
+
+  it('records an unknown category as other', async () => {
+    const [match, from, about] = [randomUUID(), randomUUID(), randomUUID()];
+    await insertPlayedMatch(pool, match, [from, about]);
+    const result = await run([
+      '--match',
+      match,
+      '--reporter',
+      from,
+      '--reported',
+      about,
+      '--category',
+      'Spam',
+    ]);
+    expect(result.code).toBe(0);
+    const { signalId } = JSON.parse(result.stdout);
+    const stored = await pool.query('SELECT reason_code, signal_type FROM moderation_signals WHERE id = $1', [
+      signalId,
+    ]);
+    expect(stored.rows).toEqual([{ reason_code: 'other', signal_type: 'player_report:other' }]);
   });
 
   it('exits 2 and names the missing flags', async () => {
@@ -108,5 +128,6 @@ describe('moderation-worker report', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: moderation-worker report --match <uuid>');
     expect(result.stdout).toContain('cheating, profile, harassment, boosting, other');
+    expect(result.stdout).toContain('anything else is recorded as other');
   });
 });

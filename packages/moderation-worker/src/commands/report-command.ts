@@ -18,9 +18,9 @@ export const REPORT_USAGE = `Usage: moderation-worker report --match <uuid> --re
 
 Records a player report (as the game API does) and queues its review notification.
   --match      the ranked match the report is about
-  --reporter   the player filing the report
+  --reporter   the player filing the report (must be a known user)
   --reported   the player being reported (must have played in the match)
-  --category   one of: ${REPORT_CATEGORIES.join(', ')} (case-insensitive)
+  --category   one of: ${REPORT_CATEGORIES.join(', ')} (case-insensitive); anything else is recorded as other
   --reason     optional free text, at most ${MAX_REPORT_REASON_LENGTH} characters
 Environment: POSTGRES_URL (required).
 Prints one JSON line. Exit 0 recorded or duplicate, 2 invalid input, 1 database failure.

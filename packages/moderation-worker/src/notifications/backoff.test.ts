@@ -1,36 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import {
-  LONG_SCHEDULE_MS,
+  DELIVERY_SCHEDULE_MS,
   MAX_RETRY_AFTER_MS,
   parseRetryAfterBody,
   parseRetryAfterHeader,
   retryDelayMs,
-  TRANSIENT_SCHEDULE_MS,
 } from './backoff.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 describe('retry schedule', () => {
-  it('grows the transient delay per attempt and caps it at the last step', () => {
-    const delays = [1, 2, 3, 4, 5, 6, 7, 50].map((attempt) => retryDelayMs('transient', attempt));
-    expect(delays).toEqual([5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 300_000, 300_000]);
-    expect(delays.at(-1)).toBe(TRANSIENT_SCHEDULE_MS.at(-1));
+  it("follows production's schedule per attempt and repeats its last step for ever", () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 50, 10_000].map((attempt) => retryDelayMs(attempt));
+    expect(delays).toEqual([15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 600_000, 600_000, 600_000]);
+    expect(delays.at(-1)).toBe(DELIVERY_SCHEDULE_MS.at(-1));
   });
 
-  it('retries other 4xx on a long schedule capped at a day', () => {
-    const delays = [1, 2, 3, 4, 9].map((attempt) => retryDelayMs('long', attempt));
-    expect(delays).toEqual([900_000, 3_600_000, 21_600_000, 86_400_000, 86_400_000]);
-    expect(Math.min(...LONG_SCHEDULE_MS)).toBeGreaterThan(Math.max(...TRANSIENT_SCHEDULE_MS));
+  it('treats an attempt count below one as the first attempt', () => {
+    expect(retryDelayMs(0)).toBe(15_000);
   });
 
-  it('prefers a server Retry-After for transient failures, clamped to an hour', () => {
-    expect(retryDelayMs('transient', 4, 1_500)).toBe(1_500);
-    expect(retryDelayMs('transient', 1, 0)).toBe(0);
-    expect(retryDelayMs('transient', 1, 10 * MAX_RETRY_AFTER_MS)).toBe(MAX_RETRY_AFTER_MS);
-  });
-
-  it('ignores Retry-After on the long schedule', () => {
-    expect(retryDelayMs('long', 1, 2_000)).toBe(900_000);
+  it('prefers a server Retry-After, clamped to an hour', () => {
+    expect(retryDelayMs(4, 1_500)).toBe(1_500);
+    expect(retryDelayMs(1, 0)).toBe(0);
+    expect(retryDelayMs(6, 10 * MAX_RETRY_AFTER_MS)).toBe(MAX_RETRY_AFTER_MS);
   });
 });
 

@@ -1,34 +1,26 @@
 // When to try a notification again. Pure functions of the attempt number and the webhook's
 // answer, so the schedule is testable without a clock.
 
-/** Retry delays (ms) for transient failures: 429, 5xx, timeouts, network errors. Capped at the last. */
-export const TRANSIENT_SCHEDULE_MS = [5_000, 15_000, 30_000, 60_000, 120_000, 300_000] as const;
-
 /**
- * Retry delays (ms) for 4xx other than 429 (a wrong or deleted webhook, a rejected body): it will
- * not fix itself quickly, so it is retried rarely, never in a tight loop. Capped at the last.
+ * Delays (ms) before the next attempt after a failed delivery, by attempt (production's
+ * schedule). The last step repeats for as long as it takes: there is no maximum attempt count.
  */
-export const LONG_SCHEDULE_MS = [900_000, 3_600_000, 21_600_000, 86_400_000] as const;
+export const DELIVERY_SCHEDULE_MS = [15_000, 30_000, 60_000, 120_000, 300_000, 600_000] as const;
+
+/** How far a row whose payload cannot be read is pushed out: kept for repair, never dropped. */
+export const INVALID_PAYLOAD_DELAY_MS = 86_400_000;
 
 /** Longest Retry-After honoured; a larger value is clamped so a row is never parked for days. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
 
-/** How a failed attempt should be retried. */
-export type RetryClass = 'transient' | 'long';
-
 /**
- * Delay before the next attempt after `attempts` failed attempts (1 = the first failure).
- * A server-given Retry-After wins over the schedule for transient failures.
+ * Delay before the next attempt after `attempts` attempts (1 = the first one failed).
+ * A server-given Retry-After wins over the schedule.
  */
-export function retryDelayMs(
-  retryClass: RetryClass,
-  attempts: number,
-  retryAfterMs: number | null = null,
-): number {
-  if (retryClass === 'transient' && retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
-  const schedule = retryClass === 'transient' ? TRANSIENT_SCHEDULE_MS : LONG_SCHEDULE_MS;
-  const index = Math.min(Math.max(attempts, 1), schedule.length) - 1;
-  return schedule[index]!;
+export function retryDelayMs(attempts: number, retryAfterMs: number | null = null): number {
+  if (retryAfterMs !== null) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+  const index = Math.min(Math.max(attempts, 1), DELIVERY_SCHEDULE_MS.length) - 1;
+  return DELIVERY_SCHEDULE_MS[index]!;
 }
 
 /**

@@ -7,10 +7,12 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordPlayerReport } from '../reports/index.js';
+import { insertPlayedMatch } from '../test-support/played-match.js';
 import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, type OutboxDeliveryOptions, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
+import { fixedWebhookUrl, type WebhookSetting } from './webhook-url-source.js';
 
 const TOKEN = 'sEcReT-wEbHoOk-ToKeN-0123456789';
 const HOOK_PATH = `/api/webhooks/112233445566778899/${TOKEN}`;
@@ -21,6 +23,7 @@ let hook: TestWebhook;
 let clock: number;
 let logs: string[];
 let registry: Registry;
+let nextSignalId = 1_000;
 const running: OutboxDelivery[] = [];
 
 beforeAll(async () => {
@@ -51,7 +54,7 @@ function start(overrides: Partial<OutboxDeliveryOptions> = {}): OutboxDelivery {
   const logger = pino({ level: 'trace' }, { write: (line: string) => logs.push(line) });
   const delivery = startOutboxDelivery({
     pool,
-    webhookUrl: hook.url,
+    webhook: fixedWebhookUrl(hook.url),
     logger,
     registry,
     concurrency: 4,
@@ -65,7 +68,7 @@ function start(overrides: Partial<OutboxDeliveryOptions> = {}): OutboxDelivery {
 
 describe('review notification delivery', () => {
   it('posts the exact Discord-compatible message and marks the row sent', async () => {
-    const queued = queuedPayload({ severity: 'high', evidenceStrength: 'limited', score: 0.8 });
+    const queued = queuedPayload({ severity: 'high', evidenceStrength: 'limited', subjectName: 'Ada_L' });
     const id = await insertQueued(queued);
     const delivery = start();
 
@@ -80,19 +83,15 @@ describe('review notification delivery', () => {
       content: 'Moderation signal needs review: high',
       embeds: [
         {
-          title: 'HIGH Player report needs review',
-          description: `player\\_report\\_cheating on \`${queued.subjectUserId}\``,
+          title: 'HIGH signal needs review',
+          description: 'cheating on Ada\\_L',
           fields: [
             { name: 'Signal', value: `\`${queued.signalId}\``, inline: false },
             { name: 'Severity', value: 'high', inline: true },
             { name: 'Evidence', value: 'limited', inline: true },
-            { name: 'Score', value: '0.8', inline: true },
-            { name: 'Subject', value: `\`${queued.subjectUserId}\``, inline: false },
-            { name: 'Source', value: 'Player report', inline: true },
-            { name: 'Reason code', value: '`player_report_cheating`', inline: true },
-            { name: 'Signal type', value: '`player_report`', inline: true },
-            { name: 'Match', value: `\`${queued.matchId}\``, inline: false },
-            { name: 'Reporter', value: `\`${queued.reporterUserId}\``, inline: false },
+            { name: 'Reason code', value: '`cheating`', inline: true },
+            { name: 'Subject', value: 'Ada\\_L', inline: false },
+            { name: 'Subject id', value: `\`${queued.subjectUserId}\``, inline: false },
           ],
           timestamp: queued.occurredAt,
           color: 0xe67e22,
@@ -104,6 +103,63 @@ describe('review notification delivery', () => {
     expect(await metric('moderation_notifications_sent_total')).toBe(1);
     expect(await delivery.drainOnce()).toBe(0);
     expect(hook.received).toHaveLength(1);
+  });
+
+  it('counts the attempt and leases the row for five minutes when it claims it', async () => {
+    const id = await insertQueued(queuedPayload());
+    let answer: () => void = () => undefined;
+    hook.respondNext((response) => {
+      answer = () => response.writeHead(204).end();
+    });
+    const delivery = start();
+
+    const draining = delivery.drainOnce();
+    await once(hook.events, 'request');
+    const leased = await outboxRow(id);
+    expect(leased).toMatchObject({ attempts: 1, sent_at: null });
+    expect(leased.next_attempt_at.getTime()).toBe(clock + 5 * 60_000);
+    // Another replica finds nothing due while the POST is in flight.
+    clock += 5 * 60_000 - 1;
+    expect(await start({ registry: new Registry() }).drainOnce()).toBe(0);
+    answer();
+    expect(await draining).toBe(1);
+    expect(await outboxRow(id)).toMatchObject({ attempts: 1, sent_at: expect.any(Date) });
+  });
+
+  it('claims the oldest due rows first, by next attempt time and then id', async () => {
+    const [a, b, c] = [queuedPayload(), queuedPayload(), queuedPayload()];
+    const idA = await insertQueued(a);
+    const idB = await insertQueued(b);
+    const idC = await insertQueued(c);
+    await pool.query('UPDATE notification_outbox SET next_attempt_at = $1 WHERE id = ANY($2)', [
+      new Date(clock - 60_000),
+      [idA, idB],
+    ]);
+    await pool.query('UPDATE notification_outbox SET next_attempt_at = $1 WHERE id = $2', [
+      new Date(clock - 120_000),
+      idC,
+    ]);
+    const delivery = start({ concurrency: 1 });
+
+    for (let round = 0; round < 3; round += 1) expect(await delivery.drainOnce()).toBe(1);
+    expect(hook.received.map((request) => deliveredSignal(request.body))).toEqual(
+      [c, a, b].map((payload) => payload.signalId),
+    );
+  });
+
+  it('keeps retrying a row however many attempts it has had', async () => {
+    const id = await insertQueued(queuedPayload());
+    await pool.query('UPDATE notification_outbox SET attempts = 10000 WHERE id = $1', [id]);
+    hook.respondNext((response) => response.writeHead(503).end());
+    const delivery = start();
+
+    await delivery.drainOnce();
+    const failed = await outboxRow(id);
+    expect(failed).toMatchObject({ attempts: 10_001, sent_at: null });
+    expect(failed.next_attempt_at.getTime()).toBe(clock + 10 * 60_000);
+    clock += 10 * 60_000;
+    expect(await delivery.drainOnce()).toBe(1);
+    expect(await outboxRow(id)).toMatchObject({ attempts: 10_002, sent_at: expect.any(Date) });
   });
 
   it('honours a Retry-After header on 429 and delivers once it has passed', async () => {
@@ -156,12 +212,12 @@ describe('review notification delivery', () => {
       delays.push(row.next_attempt_at.getTime() - clock);
       clock = row.next_attempt_at.getTime();
     }
-    expect(delays).toEqual([5_000, 15_000, 30_000]);
+    expect(delays).toEqual([15_000, 30_000, 60_000]);
     expect(await outboxRow(id)).toMatchObject({ attempts: 3, last_error: 'http_5xx: HTTP 503' });
     expect(await metric('moderation_notifications_failed_total', { reason: 'http_5xx' })).toBe(3);
   });
 
-  it('puts a rejected (4xx) notification on the long schedule with the error recorded', async () => {
+  it('retries a rejected (4xx) notification on the same schedule with the error recorded', async () => {
     const id = await insertQueued(queuedPayload());
     hook.respondNext((response) =>
       response.writeHead(404).end('{"message": "Unknown Webhook", "code": 10015}'),
@@ -170,30 +226,43 @@ describe('review notification delivery', () => {
 
     await delivery.drainOnce();
     const row = await outboxRow(id);
-    expect(row.next_attempt_at.getTime()).toBe(clock + 15 * 60_000);
+    expect(row.next_attempt_at.getTime()).toBe(clock + 15_000);
     expect(row).toMatchObject({
       attempts: 1,
       sent_at: null,
       last_error: 'http_4xx: HTTP 404 {"message": "Unknown Webhook", "code": 10015}',
     });
     expect(await metric('moderation_notifications_failed_total', { reason: 'http_4xx' })).toBe(1);
-    clock += 60_000;
+    clock += 14_999;
     expect(await delivery.drainOnce()).toBe(0);
+    clock += 1;
+    expect(await delivery.drainOnce()).toBe(1);
+  });
+
+  it('cuts the stored error to 1000 characters', async () => {
+    const id = await insertQueued(queuedPayload());
+    hook.respondNext((response) => response.writeHead(400).end(`rejected: ${'x'.repeat(5_000)}`));
+    const delivery = start();
+
+    await delivery.drainOnce();
+    const error = (await outboxRow(id)).last_error!;
+    expect(error).toHaveLength(1000);
+    expect(error.startsWith('http_4xx: HTTP 400 rejected: xxx')).toBe(true);
   });
 
   it('delivers once a webhook that refused connections comes back', async () => {
     const port = hook.port;
     await hook.close();
     const id = await insertQueued(queuedPayload());
-    const delivery = start({ webhookUrl: `http://127.0.0.1:${port}${HOOK_PATH}` });
+    const delivery = start({ webhook: fixedWebhookUrl(`http://127.0.0.1:${port}${HOOK_PATH}`) });
 
     await delivery.drainOnce();
     const failed = await outboxRow(id);
     expect(failed).toMatchObject({ attempts: 1, sent_at: null, last_error: 'network: ECONNREFUSED' });
-    expect(failed.next_attempt_at.getTime()).toBe(clock + 5_000);
+    expect(failed.next_attempt_at.getTime()).toBe(clock + 15_000);
 
     hook = await startTestWebhook(port);
-    clock += 5_000;
+    clock += 15_000;
     expect(await delivery.drainOnce()).toBe(1);
     expect(hook.received).toHaveLength(1);
     expect(await outboxRow(id)).toMatchObject({ attempts: 2, last_error: null, sent_at: expect.any(Date) });
@@ -212,35 +281,43 @@ describe('review notification delivery', () => {
       sent_at: null,
       last_error: 'timeout: no response within 200 ms',
     });
-    expect(row.next_attempt_at.getTime()).toBe(clock + 5_000);
+    expect(row.next_attempt_at.getTime()).toBe(clock + 15_000);
     expect(await metric('moderation_notifications_failed_total', { reason: 'timeout' })).toBe(1);
 
     // The retry goes through a replica with the default timeout, so a slow machine cannot fail it.
-    clock += 5_000;
+    clock += 15_000;
     await start({ registry: new Registry() }).drainOnce();
     expect((await outboxRow(id)).sent_at).not.toBeNull();
     expect(hook.received).toHaveLength(2);
   });
 
-  it('keeps a malformed outbox row and retries it on the long schedule', async () => {
+  it('keeps a row whose payload cannot be read, pushed a day out with the problem recorded', async () => {
     const good = await insertQueued(queuedPayload());
-    const bad = await insertRow(SIGNAL_QUEUED, `bad-${randomUUID()}`, { signalId: 42 });
+    const bad = await insertRow(SIGNAL_QUEUED, `moderation_signal:bad-${randomUUID()}:queued`, {
+      signalId: 'not-a-number',
+    });
     const delivery = start();
 
     expect(await delivery.drainOnce()).toBe(2);
     expect((await outboxRow(good)).sent_at).not.toBeNull();
     const row = await outboxRow(bad);
+    expect(row).toMatchObject({ attempts: 1, sent_at: null });
     expect(row.last_error).toMatch(/^invalid_payload: signalId: /);
-    expect(row.next_attempt_at.getTime()).toBe(clock + 15 * 60_000);
+    expect(row.next_attempt_at.getTime()).toBe(clock + 24 * 3_600_000);
     expect(await metric('moderation_notifications_failed_total', { reason: 'invalid_payload' })).toBe(1);
+    expect(hook.received).toHaveLength(1);
+    clock += 24 * 3_600_000;
+    expect(await delivery.drainOnce()).toBe(1);
+    expect(await outboxRow(bad)).toMatchObject({ attempts: 2, sent_at: null });
   });
 
   it('leaves rows pending when no webhook is configured, with one log line and no per-row noise', async () => {
     await insertQueued(queuedPayload());
     await insertQueued(queuedPayload());
-    const delivery = start({ webhookUrl: null, loop: true, pollIntervalMs: 5 });
+    const delivery = start({ webhook: fixedWebhookUrl(null), loop: true, pollIntervalMs: 5 });
 
     expect(await delivery.drainOnce()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     await delivery.stop();
 
     const pending = await pool.query('SELECT attempts, sent_at FROM notification_outbox');
@@ -251,17 +328,53 @@ describe('review notification delivery', () => {
     expect(logs).toHaveLength(1);
     expect(JSON.parse(logs[0]!)).toMatchObject({
       level: 30,
-      msg: expect.stringContaining('MODERATION_WEBHOOK_URL'),
+      msg: expect.stringMatching(/MODERATION_WEBHOOK_URL.*discordWebhookUrl/),
     });
     expect(hook.received).toHaveLength(0);
+  });
+
+  it('follows the webhook setting as it changes, logging each change once and the URL never', async () => {
+    await insertQueued(queuedPayload());
+    let setting: WebhookSetting = { kind: 'none' };
+    const delivery = start({ webhook: { current: async () => setting } });
+
+    expect(await delivery.drainOnce()).toBe(0);
+    setting = { kind: 'invalid', problem: 'must use http: or https: (got ftp:)' };
+    expect(await delivery.drainOnce()).toBe(0);
+    expect(await delivery.drainOnce()).toBe(0);
+    setting = { kind: 'url', url: hook.url, origin: 'site_settings' };
+    expect(await delivery.drainOnce()).toBe(1);
+    expect(hook.received).toHaveLength(1);
+    await insertQueued(queuedPayload());
+    setting = { kind: 'url', url: `${hook.url}-rotated`, origin: 'site_settings' };
+    expect(await delivery.drainOnce()).toBe(1);
+    expect(hook.received.at(-1)?.path).toBe(`${HOOK_PATH}-rotated`);
+
+    const lines = logs.map((line) => JSON.parse(line) as { level: number; msg: string; from?: string });
+    expect(lines.map((line) => [line.level, line.msg.split(':')[0]])).toEqual([
+      [
+        30,
+        'MODERATION_WEBHOOK_URL is not set and site_settings moderation_settings.discordWebhookUrl is empty',
+      ],
+      [40, 'site_settings moderation_settings.discordWebhookUrl is not a usable webhook URL'],
+      [30, 'review notification delivery started'],
+      [30, 'moderation webhook URL changed'],
+    ]);
+    expect(lines[2]).toMatchObject({
+      from: 'site_settings',
+      webhook: 'http://127.0.0.1:' + hook.port + '/api/webhooks/****',
+    });
+    expect(logs.join('\n')).not.toContain(TOKEN);
   });
 
   it('reports the backlog and the age of the oldest pending notification', async () => {
     await insertQueued(queuedPayload());
     await insertQueued(queuedPayload());
     await pool.query(`UPDATE notification_outbox SET created_at = $1`, [new Date(clock - 90_000)]);
-    start({ webhookUrl: null });
+    await insertRow('moderation_incident_queued', `incident:${randomUUID()}`, { incidentId: 1 });
+    start({ webhook: fixedWebhookUrl(null) });
 
+    // Only this worker's own type counts: another service's pending row is not its backlog.
     expect(await metric('moderation_outbox_backlog')).toBe(2);
     expect(await metric('moderation_outbox_oldest_pending_seconds')).toBe(90);
     await pool.query('UPDATE notification_outbox SET sent_at = now()');
@@ -279,7 +392,10 @@ describe('review notification delivery', () => {
 
     await delivery.drainOnce();
     const answered = await lastErrors(rows);
-    const refused = start({ webhookUrl: `http://127.0.0.1:1${HOOK_PATH}`, registry: new Registry() });
+    const refused = start({
+      webhook: fixedWebhookUrl(`http://127.0.0.1:1${HOOK_PATH}`),
+      registry: new Registry(),
+    });
     clock += 20 * 60_000;
     await refused.drainOnce();
     await delivery.stop();
@@ -299,13 +415,7 @@ describe('review notification delivery', () => {
 
   it("delivers a new player report's notification with no risk engine anywhere", async () => {
     const [matchId, reporter, reported] = [randomUUID(), randomUUID(), randomUUID()];
-    await pool.query('INSERT INTO users (id) VALUES ($1), ($2)', [reporter, reported]);
-    await pool.query('INSERT INTO match_history (match_id) VALUES ($1)', [matchId]);
-    await pool.query(
-      `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, occurred_at)
-       VALUES ($1, $2, 1, 5000, 900, now())`,
-      [reported, matchId],
-    );
+    await insertPlayedMatch(pool, matchId, [reporter, { id: reported, displayName: 'Suspect' }]);
     // The real clock and the background loop, exactly as the worker wires it: no engine client exists.
     const delivery = start({ now: undefined, loop: true, pollIntervalMs: 20 });
 
@@ -323,7 +433,8 @@ describe('review notification delivery', () => {
     expect(result.status).toBe('recorded');
     const signalId = (result as { signalId: string }).signalId;
     expect(hook.received).toHaveLength(1);
-    expect(JSON.stringify(hook.received[0]?.body)).toContain(signalId);
+    expect(deliveredSignal(hook.received[0]?.body)).toBe(Number(signalId));
+    expect(JSON.stringify(hook.received[0]?.body)).toContain('Suspect');
     const row = await pool.query('SELECT attempts, sent_at FROM notification_outbox WHERE dedupe_key = $1', [
       signalDedupeKey(signalId),
     ]);
@@ -332,21 +443,24 @@ describe('review notification delivery', () => {
 });
 
 function queuedPayload(overrides: Partial<QueuedSignalPayload> = {}): QueuedSignalPayload {
+  nextSignalId += 1;
   return {
-    signalId: randomUUID(),
-    source: 'player_report',
+    signalId: nextSignalId,
     subjectUserId: randomUUID(),
-    matchId: randomUUID(),
-    reporterUserId: randomUUID(),
-    signalType: 'player_report',
-    severity: 'high',
+    subjectName: 'Suspect',
+    severity: 'medium',
     evidenceStrength: 'limited',
-    reasonCode: 'player_report_cheating',
-    detectorKey: null,
-    score: 0.8,
+    reasonCode: 'cheating',
     occurredAt: '2026-03-01T10:00:00.000Z',
     ...overrides,
   };
+}
+
+/** The signal id a delivered review message names (field "Signal"). */
+function deliveredSignal(body: unknown): number | undefined {
+  const fields = (body as { embeds?: { fields?: { name: string; value: string }[] }[] }).embeds?.[0]?.fields;
+  const value = fields?.find((field) => field.name === 'Signal')?.value;
+  return value === undefined ? undefined : Number(value.replaceAll('`', ''));
 }
 
 async function insertQueued(payload: QueuedSignalPayload): Promise<string> {

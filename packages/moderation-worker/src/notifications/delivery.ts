@@ -2,20 +2,23 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
-import { type FailedAttempt, failedAttempt, invalidPayloadAttempt } from './attempt-outcome.js';
+import { cutLastError, type FailedAttempt, failedAttempt, invalidPayloadAttempt } from './attempt-outcome.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 import { buildReviewMessage } from './message.js';
 import { type ClaimedRow, claimDueRows, markSent, readBacklogStats, reschedule } from './outbox.js';
-import { SIGNAL_QUEUED } from './outbox-payload.js';
 import { parseQueuedSignalPayload } from './payload-schema.js';
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from './webhook.js';
 import { redactWebhookUrl, scrubWebhookUrl } from './webhook-url.js';
+import type { WebhookSetting, WebhookUrlSource } from './webhook-url-source.js';
+
+/** Default lease of a claimed row, as production's worker: far above one bounded POST. */
+export const DEFAULT_LEASE_MS = 300_000;
 
 /** Options of {@link startOutboxDelivery}. Nothing here refers to the risk engine, by design. */
 export interface OutboxDeliveryOptions {
   pool: pg.Pool;
-  /** MODERATION_WEBHOOK_URL (a secret); null leaves every row pending. */
-  webhookUrl: string | null;
+  /** Which webhook to post to, asked before each claim; no URL leaves every row pending. */
+  webhook: WebhookUrlSource;
   logger: Logger;
   /** Registry the delivery metrics are registered on; one delivery per registry. */
   registry: Registry;
@@ -27,7 +30,7 @@ export interface OutboxDeliveryOptions {
   now?: () => number;
   /** Bound on one webhook exchange; default 5000 ms. */
   timeoutMs?: number;
-  /** How long a claimed row stays invisible to other replicas; default 60 s (well above timeoutMs). */
+  /** How long a claimed row stays invisible to other claimers; default 5 min (production's lease). */
   leaseMs?: number;
   /** False: no background loop, only drainOnce() delivers (tests, one-shot tools). Default true. */
   loop?: boolean;
@@ -46,16 +49,17 @@ export interface OutboxDelivery {
 /**
  * Starts the review-notification loop: its own polling, its own concurrency, independent of the
  * analysis worker and of the risk engine, so reports reach moderators whatever the engine does.
+ * It claims only this worker's notification type; other services' rows in the shared outbox are
+ * never read or changed.
  */
 export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDelivery {
-  const { pool, webhookUrl, logger, concurrency } = options;
+  const { pool, webhook, logger, concurrency } = options;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const metrics = registerDeliveryMetrics(options.registry, () => readBacklogStats(pool, new Date(now())));
-  const ownDispatcher =
-    webhookUrl !== null && !options.dispatcher ? new Agent({ connections: concurrency }) : null;
+  const ownDispatcher = options.dispatcher ? null : new Agent({ connections: concurrency });
   const dispatcher = options.dispatcher ?? ownDispatcher ?? undefined;
   const inFlight = new Set<Promise<number>>();
   let stopped = false;
@@ -63,18 +67,33 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   let webhookFailing = false;
   let databaseFailing = false;
   let wake: (() => void) | null = null;
+  let lastSetting: string | null = null;
 
-  if (webhookUrl === null) {
-    logger.info('MODERATION_WEBHOOK_URL is not set: review notifications stay pending in the outbox');
-  } else {
-    logger.info(
-      { webhook: redactWebhookUrl(webhookUrl), concurrency },
-      'review notification delivery started',
-    );
-  }
+  // One line per change of webhook, never per poll; the URL itself only ever redacted.
+  const noteSetting = (setting: WebhookSetting): void => {
+    const key = setting.kind === 'url' ? `url:${setting.url}` : setting.kind;
+    if (key === lastSetting) return;
+    const first = lastSetting === null || !lastSetting.startsWith('url:');
+    lastSetting = key;
+    if (setting.kind === 'url') {
+      logger.info(
+        { webhook: redactWebhookUrl(setting.url), from: setting.origin, concurrency },
+        first ? 'review notification delivery started' : 'moderation webhook URL changed',
+      );
+    } else if (setting.kind === 'none') {
+      logger.info(
+        'MODERATION_WEBHOOK_URL is not set and site_settings moderation_settings.discordWebhookUrl is empty: review notifications stay pending in the outbox',
+      );
+    } else {
+      logger.warn(
+        { problem: setting.problem },
+        'site_settings moderation_settings.discordWebhookUrl is not a usable webhook URL: review notifications stay pending in the outbox',
+      );
+    }
+  };
 
-  const record = async (row: ClaimedRow, failure: FailedAttempt): Promise<void> => {
-    const error = webhookUrl === null ? failure.error : scrubWebhookUrl(failure.error, webhookUrl);
+  const record = async (url: string, row: ClaimedRow, failure: FailedAttempt): Promise<void> => {
+    const error = cutLastError(scrubWebhookUrl(failure.error, url));
     await reschedule(pool, row.id, new Date(now() + failure.delayMs), error);
     metrics.failed.inc({ reason: failure.reason });
     if (failure.rateLimitMs !== null)
@@ -96,15 +115,11 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   };
 
   const deliver = async (url: string, row: ClaimedRow): Promise<void> => {
-    const attempts = row.attempts + 1;
-    const parsed = row.type === SIGNAL_QUEUED ? parseQueuedSignalPayload(row.payload) : null;
-    if (parsed === null || !parsed.ok) {
-      const problem = parsed === null ? `unknown outbox type "${row.type}"` : parsed.problem;
-      return record(row, invalidPayloadAttempt(problem, attempts));
-    }
+    const parsed = parseQueuedSignalPayload(row.payload);
+    if (!parsed.ok) return record(url, row, invalidPayloadAttempt(parsed.problem));
     const message = buildReviewMessage(parsed.payload, new Date(now()));
     const result = await postWebhook({ url, timeoutMs, now, ...(dispatcher ? { dispatcher } : {}) }, message);
-    if (result.kind !== 'sent') return record(row, failedAttempt(result, attempts, timeoutMs));
+    if (result.kind !== 'sent') return record(url, row, failedAttempt(result, row.attempts, timeoutMs));
     await markSent(pool, row.id, new Date(now()));
     metrics.sent.inc();
     if (webhookFailing) {
@@ -114,9 +129,14 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   };
 
   const drain = async (): Promise<number> => {
-    if (webhookUrl === null || now() < rateLimitedUntil) return 0;
+    if (now() < rateLimitedUntil) return 0;
+    const setting = await webhook.current();
+    noteSetting(setting);
+    if (setting.kind !== 'url') return 0;
+    // Batched: one short statement leases a row for every POST this replica may have in flight,
+    // rather than one transaction per row; SKIP LOCKED keeps the batches of replicas disjoint.
     const rows = await claimDueRows(pool, new Date(now()), concurrency, leaseMs);
-    const outcomes = await Promise.allSettled(rows.map((row) => deliver(webhookUrl, row)));
+    const outcomes = await Promise.allSettled(rows.map((row) => deliver(setting.url, row)));
     for (const outcome of outcomes) {
       // Only bookkeeping can fail here; the lease returns the row to the outbox for a retry.
       if (outcome.status === 'rejected') logger.error({ err: outcome.reason }, 'could not record a delivery');
@@ -154,7 +174,7 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
     }
   };
 
-  const loop = webhookUrl !== null && options.loop !== false ? run() : Promise.resolve();
+  const loop = options.loop !== false ? run() : Promise.resolve();
 
   let stopping: Promise<void> | null = null;
   const stop = async (): Promise<void> => {

@@ -9,6 +9,7 @@ import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
+import { fixedWebhookUrl } from './webhook-url-source.js';
 
 const BACKLOG = 200;
 
@@ -27,7 +28,7 @@ afterAll(async () => {
 it('delivers each notification of a shared backlog exactly once with two replicas polling', async () => {
   const seed = openTestPool(db.url, 1);
   pools.push(seed);
-  const signalIds = Array.from({ length: BACKLOG }, () => randomUUID());
+  const signalIds = Array.from({ length: BACKLOG }, (_, index) => 7_000 + index);
   await seed.query(
     `INSERT INTO notification_outbox (type, dedupe_key, payload_json)
      SELECT $1, key, payload FROM unnest($2::text[], $3::jsonb[]) AS rows (key, payload)`,
@@ -63,7 +64,7 @@ it('delivers each notification of a shared backlog exactly once with two replica
     pools.push(pool);
     return startOutboxDelivery({
       pool,
-      webhookUrl: url,
+      webhook: fixedWebhookUrl(url),
       logger: pino({ level: 'silent' }),
       registry,
       concurrency: 8,
@@ -80,7 +81,7 @@ it('delivers each notification of a shared backlog exactly once with two replica
 
   expect(deliveries.size).toBe(BACKLOG);
   expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
-  expect(new Set(deliveries.keys())).toEqual(new Set(signalIds));
+  expect(new Set(deliveries.keys())).toEqual(new Set(signalIds.map(String)));
   const rows = await seed.query(
     `SELECT count(*)::int AS sent, sum(attempts)::int AS attempts
      FROM notification_outbox WHERE sent_at IS NOT NULL AND last_error IS NULL`,
@@ -95,19 +96,14 @@ it('delivers each notification of a shared backlog exactly once with two replica
   expect(sentByReplica[0]! + sentByReplica[1]!).toBe(BACKLOG);
 });
 
-function queued(signalId: string): QueuedSignalPayload {
+function queued(signalId: number): QueuedSignalPayload {
   return {
     signalId,
-    source: 'risk_engine',
     subjectUserId: randomUUID(),
-    matchId: randomUUID(),
-    reporterUserId: null,
-    signalType: 'gameplay_integrity',
+    subjectName: `player ${signalId}`,
     severity: 'critical',
     evidenceStrength: 'strong',
     reasonCode: 'impossible_precision',
-    detectorKey: 'fast-precise',
-    score: 0.97,
     occurredAt: new Date().toISOString(),
   };
 }

@@ -6,54 +6,43 @@ const FALLBACK = new Date('2026-03-01T12:00:00.000Z');
 
 function payload(overrides: Partial<QueuedSignalPayload> = {}): QueuedSignalPayload {
   return {
-    signalId: '6f1c7d4e-1111-4a2b-9c3d-000000000001',
-    source: 'risk_engine',
+    signalId: 4_815_162_342,
     subjectUserId: '0b6d3c1e-2222-4a2b-9c3d-000000000002',
-    matchId: '9a8b7c6d-3333-4a2b-9c3d-000000000003',
-    reporterUserId: null,
-    signalType: 'gameplay_integrity',
+    subjectName: 'Ada',
     severity: 'critical',
     evidenceStrength: 'strong',
     reasonCode: 'impossible_precision',
-    detectorKey: 'fast-precise',
-    score: 0.98765,
     occurredAt: '2026-02-28T09:30:00.000Z',
     ...overrides,
   };
 }
 
 describe('review message', () => {
-  it('shows the signal id, severity, subject, source, reason, evidence, score and match', () => {
+  it('shows what the payload holds: signal id, severity, evidence, reason code, subject name and id, time', () => {
     const message = buildReviewMessage(payload(), FALLBACK);
     const embed = message.embeds[0];
     const fields = Object.fromEntries(embed.fields.map((field) => [field.name, field.value]));
     expect(fields).toEqual({
-      Signal: '`6f1c7d4e-1111-4a2b-9c3d-000000000001`',
+      Signal: '`4815162342`',
       Severity: 'critical',
       Evidence: 'strong',
-      Score: '0.988',
-      Subject: '`0b6d3c1e-2222-4a2b-9c3d-000000000002`',
-      Source: 'Risk engine',
       'Reason code': '`impossible_precision`',
-      'Signal type': '`gameplay_integrity`',
-      Match: '`9a8b7c6d-3333-4a2b-9c3d-000000000003`',
-      Detector: '`fast-precise`',
+      Subject: 'Ada',
+      'Subject id': '`0b6d3c1e-2222-4a2b-9c3d-000000000002`',
     });
     expect(embed.timestamp).toBe('2026-02-28T09:30:00.000Z');
     expect(embed.color).toBe(0xe74c3c);
-    expect(embed.title).toBe('CRITICAL Risk engine needs review');
+    expect(embed.title).toBe('CRITICAL signal needs review');
+    expect(embed.description).toBe('impossible\\_precision on Ada');
+    expect(message.content).toBe('Moderation signal needs review: critical');
     expect(message.allowed_mentions).toEqual({ parse: [] });
   });
 
-  it('names the reporter of a player report and says when there is no match', () => {
-    const message = buildReviewMessage(
-      payload({ source: 'player_report', reporterUserId: 'r-1', matchId: null, detectorKey: null }),
-      FALLBACK,
+  it('colours the embed by severity', () => {
+    const colours = (['low', 'medium', 'high', 'critical'] as const).map(
+      (severity) => buildReviewMessage(payload({ severity }), FALLBACK).embeds[0].color,
     );
-    const names = message.embeds[0].fields.map((field) => field.name);
-    expect(names).toContain('Reporter');
-    expect(names).not.toContain('Detector');
-    expect(message.embeds[0].fields.find((field) => field.name === 'Match')?.value).toBe('none');
+    expect(colours).toEqual([0x95a5a6, 0xf1c40f, 0xe67e22, 0xe74c3c]);
   });
 
   it('uses the fallback time when occurredAt is unreadable', () => {
@@ -62,22 +51,30 @@ describe('review message', () => {
     );
   });
 
-  it('never carries mentions or markdown from engine-supplied text', () => {
+  it('shows a dash for an empty subject name rather than an empty field', () => {
+    const subject = buildReviewMessage(payload({ subjectName: '' }), FALLBACK).embeds[0].fields.find(
+      (field) => field.name === 'Subject',
+    );
+    expect(subject?.value).toBe('-');
+  });
+
+  it('never carries mentions or markdown from a display name or engine-supplied text', () => {
     const hostile = payload({
-      reasonCode: '@everyone **pwned** <@123> `x`',
-      signalType: '@here',
-      detectorKey: '<@&9>',
+      subjectName: '@everyone <@123> **boss** [click](https://evil.example)',
+      reasonCode: '@here `x` <@&9>',
     });
-    const text = JSON.stringify(buildReviewMessage(hostile, FALLBACK));
-    expect(text).not.toMatch(/@everyone|@here|<@/);
-    const description = buildReviewMessage(hostile, FALLBACK).embeds[0].description;
-    expect(description).toContain('\\*\\*pwned\\*\\*');
+    const message = buildReviewMessage(hostile, FALLBACK);
+    expect(JSON.stringify(message)).not.toMatch(/@everyone|@here|<@/);
+    const subject = message.embeds[0].fields.find((field) => field.name === 'Subject')?.value;
+    expect(subject).toContain('\\*\\*boss\\*\\*');
+    expect(subject).toContain('\\[click\\]\\(https://evil.example\\)');
+    expect(message.embeds[0].description).toContain('\\*\\*boss\\*\\*');
   });
 
   it('bounds every field to Discord limits, even for huge values', () => {
     const huge = 'x'.repeat(10_000);
     const message = buildReviewMessage(
-      payload({ reasonCode: huge, signalType: huge, detectorKey: huge, subjectUserId: huge, signalId: huge }),
+      payload({ reasonCode: huge, subjectName: huge, subjectUserId: huge }),
       FALLBACK,
     );
     const embed = message.embeds[0];
@@ -97,7 +94,7 @@ describe('review message', () => {
     expect(embed.fields[0]?.name).toBe('Signal');
   });
 
-  it('never includes fields outside the queued payload (no opaque signal payload)', () => {
+  it('never includes fields outside the queued payload', () => {
     const withExtra = { ...payload(), payload: { secretThreshold: 0.123456 } } as QueuedSignalPayload;
     expect(JSON.stringify(buildReviewMessage(withExtra, FALLBACK))).not.toContain('secretThreshold');
   });

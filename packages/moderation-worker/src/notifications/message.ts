@@ -34,39 +34,25 @@ export const SEVERITY_COLORS: Readonly<Record<Severity, number>> = {
   critical: 0xe74c3c,
 };
 
-const SOURCE_LABELS: Readonly<Record<QueuedSignalPayload['source'], string>> = {
-  player_report: 'Player report',
-  risk_engine: 'Risk engine',
-  moderator: 'Moderator',
-  system: 'System',
-};
-
 /**
- * Builds the review message for a queued signal. Only the named, bounded fields are shown, never
- * the signal's opaque payload; every value is escaped so it cannot mention anyone or break markup.
- * `fallbackTime` is used when the stored occurredAt is not a valid time.
+ * Builds the review message for a queued signal from the payload's fields alone, never anything
+ * else of the signal; every value is escaped so it cannot mention anyone or break markup (the
+ * subject name is chosen by the player). `fallbackTime` is used when the stored occurredAt is not
+ * a valid time.
  */
 export function buildReviewMessage(payload: QueuedSignalPayload, fallbackTime: Date): WebhookMessage {
   const fields: EmbedField[] = [
-    field('Signal', code(payload.signalId), false),
+    field('Signal', code(String(payload.signalId)), false),
     field('Severity', escapeText(payload.severity), true),
     field('Evidence', escapeText(payload.evidenceStrength), true),
-    field('Score', formatScore(payload.score), true),
-    field('Subject', code(payload.subjectUserId), false),
-    field('Source', escapeText(SOURCE_LABELS[payload.source] ?? payload.source), true),
     field('Reason code', code(payload.reasonCode), true),
-    field('Signal type', code(payload.signalType), true),
-    field('Match', payload.matchId === null ? 'none' : code(payload.matchId), false),
+    field('Subject', escapeText(payload.subjectName), false),
+    field('Subject id', code(payload.subjectUserId), false),
   ];
-  if (payload.reporterUserId !== null) fields.push(field('Reporter', code(payload.reporterUserId), false));
-  if (payload.detectorKey !== null) fields.push(field('Detector', code(payload.detectorKey), true));
   const occurred = new Date(payload.occurredAt);
-  const title = truncate(
-    `${payload.severity.toUpperCase()} ${SOURCE_LABELS[payload.source] ?? 'signal'} needs review`,
-    DISCORD_LIMITS.title,
-  );
+  const title = truncate(`${payload.severity.toUpperCase()} signal needs review`, DISCORD_LIMITS.title);
   const description = truncate(
-    `${escapeText(payload.reasonCode)} on ${code(payload.subjectUserId)}`,
+    `${escapeText(payload.reasonCode)} on ${escapeText(payload.subjectName)}`,
     DISCORD_LIMITS.description,
   );
   return {
@@ -107,10 +93,6 @@ function field(name: string, value: string, inline: boolean): EmbedField {
     value: truncate(value === '' || value === '``' ? '-' : value, DISCORD_LIMITS.fieldValue),
     inline,
   };
-}
-
-function formatScore(score: number): string {
-  return Number.isFinite(score) ? String(Math.round(score * 1000) / 1000) : '-';
 }
 
 function fitEmbedTotal(used: number, fields: EmbedField[]): EmbedField[] {

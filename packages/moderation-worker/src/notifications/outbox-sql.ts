@@ -1,37 +1,43 @@
-// Every statement the delivery loop runs against notification_outbox, parametrised. Times come
-// from the delivery's injected clock ($now as timestamptz) so one clock drives the schedule.
+// Every statement the delivery loop runs against notification_outbox, parametrised. The table is
+// shared by every notification type, so each statement names the type it may touch ($type) and
+// never reads or changes another service's rows. Times come from the delivery's injected clock
+// ($now as timestamptz) so one clock drives the schedule.
 
 /**
- * $1 now, $2 batch size, $3 lease (ms): claims due rows and leases them by pushing
- * next_attempt_at forward, in one statement (one short transaction). SKIP LOCKED lets replicas
- * claim disjoint rows; the lease keeps a row from being claimed again while its POST is in flight,
- * and returns it to the pool if this replica dies.
+ * Claims due rows of one type and leases them. $1 type, $2 now, $3 batch size, $4 lease (ms).
+ * Returns id, payload_json and attempts (this attempt included).
+ *
+ * Oldest due first, `(next_attempt_at, id)` as production orders them (its pending index). SKIP
+ * LOCKED lets replicas, and production's own worker, claim disjoint rows; attempts + 1 and the
+ * lease in the same statement keep a row from being claimed again while its POST is in flight,
+ * and return it to the pool if this replica dies. One statement, so no transaction stays open.
  */
-export const CLAIM_DUE_ROWS = `
+export const CLAIM_DUE_ROWS_SQL = `
   WITH due AS (
     SELECT id FROM notification_outbox
-    WHERE sent_at IS NULL AND next_attempt_at <= $1
-    ORDER BY next_attempt_at
-    LIMIT $2
+    WHERE type = $1 AND sent_at IS NULL AND next_attempt_at <= $2
+    ORDER BY next_attempt_at, id
+    LIMIT $3
     FOR UPDATE SKIP LOCKED
   )
   UPDATE notification_outbox AS o
-  SET next_attempt_at = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
-  FROM due WHERE o.id = due.id
-  RETURNING o.id, o.type, o.payload_json, o.attempts`;
+  SET attempts = o.attempts + 1,
+      next_attempt_at = $2::timestamptz + make_interval(secs => $4::double precision / 1000)
+  FROM due WHERE o.id = due.id AND o.type = $1
+  RETURNING o.id, o.payload_json, o.attempts`;
 
-/** $1 id, $2 now: records a delivery. */
-export const MARK_SENT = `
-  UPDATE notification_outbox SET sent_at = $2, attempts = attempts + 1, last_error = NULL
-  WHERE id = $1 AND sent_at IS NULL`;
+/** Records a delivery. $1 id, $2 type, $3 now. */
+export const MARK_SENT_SQL = `
+  UPDATE notification_outbox SET sent_at = $3, last_error = NULL
+  WHERE id = $1 AND type = $2 AND sent_at IS NULL`;
 
-/** $1 id, $2 next attempt time, $3 error text: records a failed attempt and when to retry. */
-export const RESCHEDULE = `
-  UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3
-  WHERE id = $1 AND sent_at IS NULL`;
+/** Records a failed attempt and when to try again. $1 id, $2 type, $3 next attempt time, $4 error text. */
+export const RESCHEDULE_SQL = `
+  UPDATE notification_outbox SET next_attempt_at = $3, last_error = $4
+  WHERE id = $1 AND type = $2 AND sent_at IS NULL`;
 
-/** $1 now: pending row count and the age (seconds) of the oldest pending row. */
-export const BACKLOG_STATS = `
+/** Pending rows of one type and the age (seconds) of the oldest. $1 type, $2 now. */
+export const BACKLOG_STATS_SQL = `
   SELECT count(*)::int AS backlog,
-         COALESCE(EXTRACT(EPOCH FROM ($1::timestamptz - min(created_at))), 0)::float8 AS oldest_seconds
-  FROM notification_outbox WHERE sent_at IS NULL`;
+         COALESCE(EXTRACT(EPOCH FROM ($2::timestamptz - min(created_at))), 0)::float8 AS oldest_seconds
+  FROM notification_outbox WHERE type = $1 AND sent_at IS NULL`;

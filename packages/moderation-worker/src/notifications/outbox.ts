@@ -1,10 +1,13 @@
 import type pg from 'pg';
-import { BACKLOG_STATS, CLAIM_DUE_ROWS, MARK_SENT, RESCHEDULE } from './outbox-sql.js';
+import { SIGNAL_QUEUED } from './outbox-payload.js';
+import { BACKLOG_STATS_SQL, CLAIM_DUE_ROWS_SQL, MARK_SENT_SQL, RESCHEDULE_SQL } from './outbox-sql.js';
 
-/** A leased outbox row; `attempts` counts attempts finished before this one. */
+// The only notification type this worker reads or changes; other services' rows are never touched.
+const OWN_TYPE = SIGNAL_QUEUED;
+
+/** A leased outbox row of this worker's type; `attempts` already counts this attempt. */
 export interface ClaimedRow {
   id: string;
-  type: string;
   payload: unknown;
   attempts: number;
 }
@@ -22,21 +25,16 @@ export async function claimDueRows(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedRow[]> {
-  const result = await pool.query<{ id: string; type: string; payload_json: unknown; attempts: number }>(
-    CLAIM_DUE_ROWS,
-    [now, limit, leaseMs],
+  const result = await pool.query<{ id: string; payload_json: unknown; attempts: number }>(
+    CLAIM_DUE_ROWS_SQL,
+    [OWN_TYPE, now, limit, leaseMs],
   );
-  return result.rows.map((row) => ({
-    id: row.id,
-    type: row.type,
-    payload: row.payload_json,
-    attempts: row.attempts,
-  }));
+  return result.rows.map((row) => ({ id: row.id, payload: row.payload_json, attempts: row.attempts }));
 }
 
 /** Marks a row delivered. */
 export async function markSent(pool: pg.Pool, id: string, now: Date): Promise<void> {
-  await pool.query(MARK_SENT, [id, now]);
+  await pool.query(MARK_SENT_SQL, [id, OWN_TYPE, now]);
 }
 
 /** Records a failed attempt with its error and the time of the next one. */
@@ -46,12 +44,15 @@ export async function reschedule(
   nextAttemptAt: Date,
   error: string,
 ): Promise<void> {
-  await pool.query(RESCHEDULE, [id, nextAttemptAt, error]);
+  await pool.query(RESCHEDULE_SQL, [id, OWN_TYPE, nextAttemptAt, error]);
 }
 
 /** Counts pending rows and measures the oldest one's age at `now`. */
 export async function readBacklogStats(pool: pg.Pool, now: Date): Promise<BacklogStats> {
-  const result = await pool.query<{ backlog: number; oldest_seconds: number }>(BACKLOG_STATS, [now]);
+  const result = await pool.query<{ backlog: number; oldest_seconds: number }>(BACKLOG_STATS_SQL, [
+    OWN_TYPE,
+    now,
+  ]);
   const row = result.rows[0];
   return { backlog: row?.backlog ?? 0, oldestPendingSeconds: Math.max(0, row?.oldest_seconds ?? 0) };
 }

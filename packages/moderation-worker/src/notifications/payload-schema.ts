@@ -1,19 +1,15 @@
-import { evidenceStrengthSchema, severitySchema, signalSourceSchema } from '@geoduels/risk-client/signals';
+import { evidenceStrengthSchema, severitySchema } from '@geoduels/risk-client/signals';
 import { z } from 'zod';
 import type { QueuedSignalPayload } from './outbox-payload.js';
 
+// Fields beyond these are ignored, not refused: a later producer may add some.
 const queuedSignalPayloadSchema = z.object({
-  signalId: z.string().min(1),
-  source: signalSourceSchema,
+  signalId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   subjectUserId: z.string().min(1),
-  matchId: z.string().nullable(),
-  reporterUserId: z.string().nullable(),
-  signalType: z.string(),
+  subjectName: z.string(),
   severity: severitySchema,
   evidenceStrength: evidenceStrengthSchema,
   reasonCode: z.string(),
-  detectorKey: z.string().nullable(),
-  score: z.number(),
   occurredAt: z.string(),
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactWebhookUrl, scrubWebhookUrl } from './webhook-url.js';
+import { redactWebhookUrl, scrubWebhookUrl, webhookUrlProblem } from './webhook-url.js';
 
 const URL_WITH_TOKEN = 'https://discord.com/api/webhooks/123456789012345678/AbCdEf-token_value-XYZ';
 
@@ -21,5 +21,17 @@ describe('webhook URL redaction', () => {
     expect(clean).not.toContain('AbCdEf-token_value-XYZ');
     expect(clean).not.toContain('123456789012345678');
     expect(clean).toBe('POST **** failed; path ****; token ****');
+  });
+});
+
+describe('webhook URL validation', () => {
+  it('accepts http and https URLs', () => {
+    expect(webhookUrlProblem(URL_WITH_TOKEN)).toBeNull();
+    expect(webhookUrlProblem('http://127.0.0.1:8080/hook')).toBeNull();
+  });
+
+  it('names what is wrong without quoting the URL', () => {
+    expect(webhookUrlProblem('discord.com/api/webhooks/1/secret-token')).toBe('is not a valid URL');
+    expect(webhookUrlProblem('ftp://files.example/secret-token')).toBe('must use http: or https: (got ftp:)');
   });
 });

@@ -1,5 +1,22 @@
 // The webhook URL carries its token in the path (Discord: /api/webhooks/{id}/{token}); it is a
-// secret. These helpers are the only way it is shown anywhere.
+// secret. These helpers check it wherever it comes from, and are the only way it is shown anywhere.
+
+/**
+ * Why a webhook URL cannot be used, or null when it can: it must parse and use http or https.
+ * The problem never quotes the URL.
+ */
+export function webhookUrlProblem(value: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `must use http: or https: (got ${parsed.protocol})`;
+  }
+  return null;
+}
 
 /** The URL with everything after the webhook prefix replaced by `****`, safe to log. */
 export function redactWebhookUrl(url: string): string {

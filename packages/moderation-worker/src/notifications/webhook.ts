@@ -73,6 +73,7 @@ async function readBounded(body: Dispatcher.ResponseData['body'], maxBytes: numb
   return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
+// Not cut here: the URL is scrubbed from the whole text first, so a cut cannot leave part of it.
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return text.replace(/\s+/g, ' ').trim();
 }

@@ -1,14 +1,10 @@
 // Public face of player reports; the package index re-exports from here.
 
 export { REPORT_EXIT, REPORT_USAGE, runReportCommand } from '../commands/report-command.js';
-export {
-  PLAYER_REPORT_SIGNAL_TYPE,
-  type PlayerReportResult,
-  playerReportReasonCode,
-  recordPlayerReport,
-} from './record-player-report.js';
+export { type PlayerReportResult, ReportConflictError, recordPlayerReport } from './record-player-report.js';
 export {
   normalizeReportCategory,
+  playerReportSignalType,
   REPORT_CATEGORIES,
   REPORT_CATEGORY_RULES,
   REPORT_EVIDENCE_STRENGTH,

@@ -1,37 +1,30 @@
 import type pg from 'pg';
-import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
-import { REPORT_CATEGORY_RULES, REPORT_EVIDENCE_STRENGTH, type ReportCategory } from './report-category.js';
+import { queueSignalNotification } from '../notifications/queue-notification.js';
+import {
+  playerReportSignalType,
+  REPORT_CATEGORY_RULES,
+  REPORT_EVIDENCE_STRENGTH,
+} from './report-category.js';
 import {
   type InvalidReport,
   type PlayerReportInput,
   type ValidReport,
   validateReportInput,
 } from './report-input.js';
-import {
-  INSERT_OUTBOX_ROW,
-  INSERT_PLAYER_REPORT,
-  SELECT_EXISTING_REPORT,
-  SELECT_MATCH_EXISTS,
-  SELECT_PARTICIPANT,
-} from './report-sql.js';
+import { INSERT_PLAYER_REPORT_SQL, REPORT_CHECKS_SQL, SELECT_EXISTING_REPORT_SQL } from './report-sql.js';
 
-/** Signal type stored for every player report. */
-export const PLAYER_REPORT_SIGNAL_TYPE = 'player_report';
-
-/** The outcome of {@link recordPlayerReport}; only `invalid` means nothing was stored. */
+/**
+ * The outcome of {@link recordPlayerReport}; only `invalid` means nothing was stored. `signalId` is
+ * the `moderation_signals.id` (a bigint) as decimal text.
+ */
 export type PlayerReportResult =
   | { status: 'recorded'; signalId: string }
   | { status: 'duplicate'; signalId: string }
   | InvalidReport;
 
-/** Reason code stored for a report of a category, e.g. `player_report_cheating`. */
-export function playerReportReasonCode(category: ReportCategory): string {
-  return `player_report_${category}`;
-}
-
 /**
- * Validates a player report and stores it with its review notification in one transaction;
- * idempotent per (match, reporter, reported). Throws only for database faults.
+ * Validates a player report and stores it, as production records it, with its review notification
+ * in one transaction; idempotent per (match, reporter, reported). Throws only for database faults.
  */
 export async function recordPlayerReport(
   pool: pg.Pool,
@@ -39,12 +32,8 @@ export async function recordPlayerReport(
 ): Promise<PlayerReportResult> {
   const report = validateReportInput(input);
   if (report.status === 'invalid') return report;
-  const match = await pool.query(SELECT_MATCH_EXISTS, [report.matchId]);
-  if (match.rowCount === 0) return { status: 'invalid', field: 'matchId', reason: 'unknown_match' };
-  const participant = await pool.query(SELECT_PARTICIPANT, [report.matchId, report.reportedUserId]);
-  if (participant.rowCount === 0) {
-    return { status: 'invalid', field: 'reportedUserId', reason: 'not_a_participant' };
-  }
+  const refusal = await checkAgainstDatabase(pool, report);
+  if (refusal !== null) return refusal;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -59,44 +48,59 @@ export async function recordPlayerReport(
   }
 }
 
+async function checkAgainstDatabase(pool: pg.Pool, report: ValidReport): Promise<InvalidReport | null> {
+  const checks = await pool.query<{
+    match_exists: boolean;
+    subject_played: boolean;
+    reporter_exists: boolean;
+  }>(REPORT_CHECKS_SQL, [report.matchId, report.reportedUserId, report.reporterUserId]);
+  const row = checks.rows[0];
+  if (!row?.match_exists) return { status: 'invalid', field: 'matchId', reason: 'unknown_match' };
+  if (!row.subject_played) return { status: 'invalid', field: 'reportedUserId', reason: 'not_a_participant' };
+  if (!row.reporter_exists) return { status: 'invalid', field: 'reporterUserId', reason: 'unknown_user' };
+  return null;
+}
+
 async function storeReport(client: pg.PoolClient, report: ValidReport): Promise<PlayerReportResult> {
   const rule = REPORT_CATEGORY_RULES[report.category];
-  const reasonCode = playerReportReasonCode(report.category);
-  const inserted = await client.query<{ id: string; occurred_at: Date }>(INSERT_PLAYER_REPORT, [
-    report.reportedUserId,
-    PLAYER_REPORT_SIGNAL_TYPE,
-    rule.severity,
-    REPORT_EVIDENCE_STRENGTH,
-    reasonCode,
-    rule.score,
-    report.reporterUserId,
-    report.matchId,
-    { category: report.category, reason: report.reason },
-  ]);
-  const row = inserted.rows[0];
-  if (row === undefined) {
+  const payload =
+    report.reason === null
+      ? { category: report.category }
+      : { category: report.category, reason: report.reason };
+  // Twice at most: a conflicting report deleted between the insert and the look-up frees the key.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const inserted = await client.query<{ id: string }>(INSERT_PLAYER_REPORT_SQL, [
+      report.reportedUserId,
+      playerReportSignalType(report.category),
+      rule.severity,
+      REPORT_EVIDENCE_STRENGTH,
+      report.category,
+      rule.score,
+      report.reporterUserId,
+      report.matchId,
+      payload,
+    ]);
+    const row = inserted.rows[0];
+    if (row !== undefined) {
+      await queueSignalNotification(client, row.id);
+      return { status: 'recorded', signalId: row.id };
+    }
     // A concurrent or earlier report won; READ COMMITTED lets this statement see its row.
-    const existing = await client.query<{ id: string }>(SELECT_EXISTING_REPORT, [
+    const existing = await client.query<{ id: string }>(SELECT_EXISTING_REPORT_SQL, [
       report.matchId,
       report.reporterUserId,
       report.reportedUserId,
     ]);
-    return { status: 'duplicate', signalId: existing.rows[0]!.id };
+    if (existing.rows[0] !== undefined) return { status: 'duplicate', signalId: existing.rows[0].id };
   }
-  const payload: QueuedSignalPayload = {
-    signalId: row.id,
-    source: 'player_report',
-    subjectUserId: report.reportedUserId,
-    matchId: report.matchId,
-    reporterUserId: report.reporterUserId,
-    signalType: PLAYER_REPORT_SIGNAL_TYPE,
-    severity: rule.severity,
-    evidenceStrength: REPORT_EVIDENCE_STRENGTH,
-    reasonCode,
-    detectorKey: null,
-    score: rule.score,
-    occurredAt: row.occurred_at.toISOString(),
-  };
-  await client.query(INSERT_OUTBOX_ROW, [SIGNAL_QUEUED, signalDedupeKey(row.id), payload]);
-  return { status: 'recorded', signalId: row.id };
+  throw new ReportConflictError();
+}
+
+/** The report's dedupe key stayed taken by a row that could not be read back, twice in a row. */
+export class ReportConflictError extends Error {
+  override readonly name = 'ReportConflictError';
+  readonly code = 'report_conflict';
+  constructor() {
+    super('player report: the dedupe key is taken by a report that cannot be read back; retry');
+  }
 }

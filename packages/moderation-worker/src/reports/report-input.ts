@@ -5,6 +5,7 @@ export interface PlayerReportInput {
   matchId: string;
   reporterUserId: string;
   reportedUserId: string;
+  /** Trimmed and lower-cased; anything outside the known categories is recorded as `other`. */
   category: string;
   /** Free text from the reporter; trimmed, empty means none. */
   reason?: string | null;
@@ -14,17 +15,17 @@ export interface PlayerReportInput {
 export const MAX_REPORT_REASON_LENGTH = 1000;
 
 /** Input fields a rejection can name. */
-export type ReportField = 'matchId' | 'reporterUserId' | 'reportedUserId' | 'category' | 'reason';
+export type ReportField = 'matchId' | 'reporterUserId' | 'reportedUserId' | 'reason';
 
 /** Why a report was rejected: a closed set of codes, safe to branch on and to show. */
 export const REPORT_REJECTIONS = [
   'invalid_uuid',
   'same_user',
-  'invalid_category',
   'reason_too_long',
   'invalid_characters',
   'unknown_match',
   'not_a_participant',
+  'unknown_user',
 ] as const;
 export type ReportRejection = (typeof REPORT_REJECTIONS)[number];
 
@@ -59,11 +60,10 @@ export function validateReportInput(input: PlayerReportInput): ValidReport | Inv
   for (const field of ['matchId', 'reporterUserId', 'reportedUserId'] as const) {
     if (ids[field] === null) return { status: 'invalid', field, reason: 'invalid_uuid' };
   }
+  // Refused here rather than by the table's no-self-report check, so the caller gets a typed answer.
   if (ids.reporterUserId === ids.reportedUserId) {
     return { status: 'invalid', field: 'reportedUserId', reason: 'same_user' };
   }
-  const category = typeof input.category === 'string' ? normalizeReportCategory(input.category) : null;
-  if (category === null) return { status: 'invalid', field: 'category', reason: 'invalid_category' };
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   // Counted in code points so an emoji is one character, as the reporter sees it.
   if ([...reason].length > MAX_REPORT_REASON_LENGTH) {
@@ -77,7 +77,7 @@ export function validateReportInput(input: PlayerReportInput): ValidReport | Inv
     matchId: ids.matchId as string,
     reporterUserId: ids.reporterUserId as string,
     reportedUserId: ids.reportedUserId as string,
-    category,
+    category: normalizeReportCategory(input.category),
     reason: reason === '' ? null : reason,
   };
 }

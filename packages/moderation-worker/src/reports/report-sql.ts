@@ -1,31 +1,33 @@
-// Every statement the player-report path runs, parametrised. The conflict target repeats the
-// partial unique index `moderation_signals_player_report_dedupe` (migration 000001).
-
-/** $1 match id -> one row when the match exists. */
-export const SELECT_MATCH_EXISTS = `SELECT 1 FROM match_history WHERE match_id = $1`;
-
-/** $1 match id, $2 user id -> one row when the user has ranked guess events in the match. */
-export const SELECT_PARTICIPANT = `
-  SELECT 1 FROM ranked_guess_events WHERE match_id = $1 AND user_id = $2 LIMIT 1`;
+// Every statement the player-report path runs, parametrised. The conflict target repeats
+// production's partial unique index idx_moderation_signals_report_dedupe exactly (expressions and
+// predicate), or PostgreSQL would not infer it.
 
 /**
- * $1 subject, $2 signal type, $3 severity, $4 evidence, $5 reason code, $6 score, $7 reporter,
- * $8 match, $9 payload -> the new row's id and occurred_at, or no row when already reported.
+ * What the database must hold before a report is stored. $1 match id, $2 reported user id,
+ * $3 reporter user id. Returns match_exists, subject_played (a match_players row for the reported
+ * user in that match) and reporter_exists.
  */
-export const INSERT_PLAYER_REPORT = `
-  INSERT INTO moderation_signals (
-    subject_user_id, signal_type, source, severity, evidence_strength, detector_key, detector_version,
-    reason_code, score, recommended_queue, reporter_user_id, match_id, payload_json, occurred_at
-  ) VALUES ($1, $2, 'player_report', $3, $4, NULL, NULL, $5, $6, true, $7, $8, $9, now())
-  ON CONFLICT (match_id, reporter_user_id, subject_user_id) WHERE source = 'player_report' DO NOTHING
-  RETURNING id, occurred_at`;
+export const REPORT_CHECKS_SQL = `
+  SELECT EXISTS (SELECT 1 FROM match_history WHERE match_id = $1) AS match_exists,
+         EXISTS (SELECT 1 FROM match_players WHERE match_id = $1 AND user_id = $2) AS subject_played,
+         EXISTS (SELECT 1 FROM users WHERE id = $3) AS reporter_exists`;
 
-/** $1 match, $2 reporter, $3 subject -> the id of the report already stored. */
-export const SELECT_EXISTING_REPORT = `
+/**
+ * Stores a player report once per (match, reporter, reported). $1 subject, $2 signal type,
+ * $3 severity, $4 evidence strength, $5 reason code, $6 score, $7 reporter, $8 match, $9 payload.
+ * Returns the new row's id, or no row when that reporter already reported that player in that match.
+ */
+export const INSERT_PLAYER_REPORT_SQL = `
+  INSERT INTO moderation_signals (
+    subject_user_id, signal_type, source, severity, evidence_strength, reason_code, score,
+    recommended_queue, reporter_user_id, match_id, payload_json
+  ) VALUES ($1, $2, 'player_report', $3, $4, $5, $6, true, $7, $8, $9)
+  ON CONFLICT (match_id, reporter_user_id, subject_user_id)
+    WHERE source = 'player_report' AND reporter_user_id IS NOT NULL AND match_id IS NOT NULL
+  DO NOTHING
+  RETURNING id`;
+
+/** The id of the report already stored. $1 match, $2 reporter, $3 subject. */
+export const SELECT_EXISTING_REPORT_SQL = `
   SELECT id FROM moderation_signals
   WHERE source = 'player_report' AND match_id = $1 AND reporter_user_id = $2 AND subject_user_id = $3`;
-
-/** $1 type, $2 dedupe key, $3 payload -> queues the review notification once. */
-export const INSERT_OUTBOX_ROW = `
-  INSERT INTO notification_outbox (type, dedupe_key, payload_json) VALUES ($1, $2, $3)
-  ON CONFLICT (dedupe_key) DO NOTHING`;
