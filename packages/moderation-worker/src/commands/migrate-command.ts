@@ -1,12 +1,7 @@
 import { postgresUrlFromEnv } from '../config.js';
-import {
-  forceSchemaVersion,
-  MigrationError,
-  migrateDown,
-  migrateUp,
-  migrationStatus,
-} from '../db/migrate.js';
-import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
+import { forceSchemaVersion, migrateDown, migrateUp, migrationStatus } from '../db/migrate.js';
+import { MigrationError } from '../errors.js';
+import { type CommandOutput, defineCommand, EXIT, failure, readConfig, usageError } from './command-io.js';
 
 /** Usage of `moderation-worker migrate`. */
 export const MIGRATE_USAGE = `Usage: moderation-worker migrate up [n] | down [n] | status | force <version>
@@ -20,22 +15,25 @@ Migrations are golang-migrate compatible (schema_migrations(version, dirty)); ea
 transaction under an advisory lock. Environment: POSTGRES_URL (required).
 `;
 
+/** `moderation-worker migrate up [n] | down [n] | status | force <version>`: one JSON line. */
+export const migrateCommand = defineCommand({
+  name: 'migrate',
+  synopsis: 'up|down [n]|status|force',
+  summary: "apply or inspect this project's database migrations",
+  usage: MIGRATE_USAGE,
+  run: migrate,
+});
+
 /** Runs `migrate ...`; argv is what follows `migrate`. */
-export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+async function migrate(argv: string[], env: NodeJS.ProcessEnv, io: CommandOutput): Promise<number> {
   const [action, arg, ...extra] = argv;
   if (action === undefined || action === '--help' || action === '-h') {
     io.stdout.write(MIGRATE_USAGE);
     return action === undefined ? EXIT.usage : EXIT.ok;
   }
   if (extra.length > 0) return usageError(io, `unexpected argument "${extra[0]}"`, MIGRATE_USAGE);
-  let url: string;
-  try {
-    url = postgresUrlFromEnv(env);
-  } catch (error) {
-    const message = configErrorMessage(error);
-    if (message === null) throw error;
-    return usageError(io, `invalid configuration: ${message}`);
-  }
+  const url = readConfig(io, () => postgresUrlFromEnv(env));
+  if (typeof url === 'number') return url;
   try {
     switch (action) {
       case 'up':
@@ -65,8 +63,7 @@ export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io:
     }
   } catch (error) {
     if (!(error instanceof MigrationError)) throw error;
-    io.stderr.write(`moderation-worker migrate: ${error.message}\n`);
-    return EXIT.failure;
+    return failure(io, error.message);
   }
 }
 

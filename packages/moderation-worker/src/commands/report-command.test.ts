@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
-import { runReportCommand } from './report-command.js';
+import { reportCommand } from './report-command.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -31,7 +31,7 @@ afterAll(async () => {
 async function run(argv: string[], env: NodeJS.ProcessEnv = { POSTGRES_URL: db.url }) {
   let stdout = '';
   let stderr = '';
-  const code = await runReportCommand(argv, env, {
+  const code = await reportCommand.run(argv, env, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });

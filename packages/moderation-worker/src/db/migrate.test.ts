@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MigrationError } from '../errors.js';
 import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
 import {
   forceSchemaVersion,
-  MigrationError,
   migrateDown,
   migrateUp,
   migrationStatus,
