@@ -1,62 +1,67 @@
 #!/usr/bin/env node
-import { runCheckCommand } from './commands/check-command.js';
+// The `moderation-worker` bin: dispatches to the commands in src/commands, one file each.
+import { backfillCommand } from './commands/backfill-command.js';
+import { checkCommand } from './commands/check-command.js';
+import {
+  type Command,
+  type CommandIo,
+  commandOutput,
+  EXIT,
+  failure,
+  processIo,
+  usageError,
+} from './commands/command-io.js';
+import { enqueueCommand } from './commands/enqueue-command.js';
 import { migrateCommand } from './commands/migrate-command.js';
-import { type CommandIo, EXIT, processIo, usageError } from './commands/output.js';
-import { runQueueCommand } from './commands/queue-command.js';
-// The `moderation-worker` bin: dispatches subcommands; each lives in src/commands (or its owner's folder).
-import { backfillCommand, enqueueCommand } from './commands/queue-commands.js';
-import { runReportCommand } from './commands/report-command.js';
-import { RUN_USAGE, runCommand } from './commands/run-command.js';
+import { queueCommand } from './commands/queue-command.js';
+import { reportCommand } from './commands/report-command.js';
+import { runCommand } from './commands/run-command.js';
+import { secretValues } from './commands/secret-redaction.js';
+
+/** Every command, in the order the usage lists them; the first is the default. */
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  migrateCommand,
+  enqueueCommand,
+  backfillCommand,
+  reportCommand,
+  checkCommand,
+  queueCommand,
+];
+
+const DEFAULT_COMMAND = COMMANDS[0]!;
 
 const USAGE = `Usage: moderation-worker <command> [options]
 
 Commands:
-  run (default)                      consume ranked-match analysis jobs; health and metrics over HTTP
-  migrate up|down [n]|status|force   apply or inspect this project's database migrations
-  enqueue <matchId>...               queue analysis of matches
-  backfill [--since] [--status]      re-enqueue matches whose analysis did not complete
-  report ...                         record a player report
-  check                              check the configuration and dependencies
-  queue pause|resume|status          operate the analysis queue
+${COMMANDS.map(describeCommand).join('\n')}
 Run "moderation-worker <command> --help" for a command's options.
 `;
 
-type Command = (argv: string[], env: NodeJS.ProcessEnv, io: CommandIo) => Promise<number>;
-
-const COMMANDS: Record<string, Command> = {
-  run: async (argv, env, io) => {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      io.stdout.write(RUN_USAGE);
-      return EXIT.ok;
-    }
-    if (argv.length > 0) return usageError(io, `run takes no arguments (got "${argv[0]}")`, RUN_USAGE);
-    return runCommand(env, io);
-  },
-  migrate: migrateCommand,
-  enqueue: enqueueCommand,
-  backfill: backfillCommand,
-  report: (argv, env, io) => runReportCommand(argv, env, io),
-  check: (argv, env, io) => runCheckCommand(argv, env, io),
-  queue: (argv, env, io) => runQueueCommand(argv, env, io),
-};
+function describeCommand(command: Command): string {
+  const marker = command === DEFAULT_COMMAND ? ' (default)' : '';
+  return `  ${`${command.name} ${command.synopsis}`.trim()}${marker}`.padEnd(37) + command.summary;
+}
 
 /** Runs the CLI with `argv` (after the node and script paths); resolves to the exit code. */
-async function main(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo = processIo): Promise<number> {
+async function main(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(USAGE);
     return EXIT.ok;
   }
-  const name = first ?? 'run';
-  const command = COMMANDS[name];
-  if (!command) return usageError(io, `unknown command "${name}"`, USAGE);
-  return command(rest, env, io);
+  const name = first ?? DEFAULT_COMMAND.name;
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command)
+    return usageError(commandOutput(io, null, secretValues(env)), `unknown command "${name}"`, USAGE);
+  return command.run(rest, env, io);
 }
 
-main(process.argv.slice(2), process.env).then(
+main(process.argv.slice(2), process.env, processIo).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`moderation-worker: ${(error as Error)?.message ?? String(error)}\n`);
-    process.exit(EXIT.failure);
+    // Commands report their own failures; this is the last resort, redacted like them.
+    const output = commandOutput(processIo, null, secretValues(process.env));
+    process.exit(failure(output, error instanceof Error ? error.message : String(error)));
   },
 );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WorkerConfigError, workerConfigFromEnv } from './config.js';
+import { workerConfigFromEnv } from './config.js';
+import { WorkerConfigError } from './errors.js';
 
 const BASE = { POSTGRES_URL: 'postgres://u:pw@db:5432/geoduels' };
 

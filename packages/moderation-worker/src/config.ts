@@ -1,16 +1,7 @@
 import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geoduels/risk-client';
+import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
+import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
-
-/** A bad environment variable; `variable` names it so the operator knows what to fix. */
-export class WorkerConfigError extends Error {
-  override readonly name = 'WorkerConfigError';
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable}: ${problem}`);
-  }
-}
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
 export interface ListenAddress {
@@ -89,7 +80,7 @@ export function queueConfigFromEnv(env: Env): QueueConfig {
   return {
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queueName: queueName(env),
-    queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? '{moderation}',
+    queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? QUEUE_PREFIX,
   };
 }
 
@@ -153,7 +144,7 @@ function duration(env: Env, name: string, fallback: string, minMs: number, maxMs
 }
 
 function queueName(env: Env): string {
-  const value = optional(env, 'MODERATION_QUEUE_NAME') ?? 'moderation.risk-analysis';
+  const value = optional(env, 'MODERATION_QUEUE_NAME') ?? QUEUE_NAME;
   // BullMQ builds keys as prefix:name:..., so a colon in the name would split it.
   if (value.includes(':')) throw new WorkerConfigError('MODERATION_QUEUE_NAME', 'must not contain ":"');
   return value;

@@ -21,8 +21,6 @@ export type { RunStatus } from './analysis/match-store.js';
 export type { WorkerConfig } from './config.js';
 export {
   forceSchemaVersion,
-  MigrationError,
-  type MigrationErrorKind,
   type MigrationRun,
   type MigrationStatus,
   migrateDown,
@@ -33,6 +31,7 @@ export {
   type SchemaVersion,
 } from './db/migrate.js';
 export { MIGRATIONS_DIR } from './db/migration-files.js';
+export { MigrationError, type MigrationErrorKind } from './errors.js';
 export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
 export {
   type PlayerReportInput,

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
+import { closedPort } from '../test-support/closed-port.js';
 import { captureOutput } from '../test-support/output.js';
 import {
   applyApiSchema,
@@ -15,7 +16,7 @@ import {
   type TempDatabase,
   uniquePrefix,
 } from '../test-support/services.js';
-import { runCheckCommand } from './check-command.js';
+import { checkCommand } from './check-command.js';
 
 const TOKEN = 'engine-token-must-stay-hidden';
 const PG_PASSWORD = 'pg-password-must-stay-hidden';
@@ -44,16 +45,6 @@ async function startHealthStandIn(): Promise<HealthStandIn> {
     statuses,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The table row of a check, e.g. `schema version  FAIL  version 2, ...`. */
@@ -123,7 +114,7 @@ describe('moderation-worker check', () => {
     await queue.close();
     const { out, output } = captureOutput();
 
-    const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
+    const code = await checkCommand.run(['--worker-url', worker.url], env(), output);
 
     expect(code, out.stdout).toBe(0);
     for (const name of ['config', 'worker /health', 'worker /health/live', 'worker /health/ready', 'redis']) {
@@ -144,7 +135,7 @@ describe('moderation-worker check', () => {
     await engine.down();
     const { out, output } = captureOutput();
     try {
-      const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
+      const code = await checkCommand.run(['--worker-url', worker.url], env(), output);
       expect(code).toBe(1);
     } finally {
       await engine.up();
@@ -156,7 +147,7 @@ describe('moderation-worker check', () => {
 
   it('skips the engine, and still passes, when RISK_ENGINE_URL is unset', async () => {
     const { out, output } = captureOutput();
-    const code = await runCheckCommand(
+    const code = await checkCommand.run(
       ['--worker-url', worker.url],
       env({ RISK_ENGINE_URL: undefined, RISK_ENGINE_TOKEN: undefined }),
       output,
@@ -169,7 +160,7 @@ describe('moderation-worker check', () => {
     worker.statuses['/health/ready'] = 503;
     worker.statuses['/health'] = 503;
     const { out, output } = captureOutput();
-    const code = await runCheckCommand(['--worker-url', worker.url], env(), output);
+    const code = await checkCommand.run(['--worker-url', worker.url], env(), output);
     expect(code).toBe(1);
     expect(row(out.stdout, 'worker /health/ready')).toMatch(/FAIL +HTTP 503 .*"draining":true/);
     expect(row(out.stdout, 'worker /health/live')).toMatch(/OK/);
@@ -178,13 +169,13 @@ describe('moderation-worker check', () => {
   it('finds the worker at its MODERATION_WORKER_ADDR on loopback when no URL is given', async () => {
     const { out, output } = captureOutput();
     const port = new URL(worker.url).port;
-    const code = await runCheckCommand([], env({ MODERATION_WORKER_ADDR: `:${port}` }), output);
+    const code = await checkCommand.run([], env({ MODERATION_WORKER_ADDR: `:${port}` }), output);
     expect(code, out.stdout).toBe(0);
   });
 
   it('fails with the cause when nothing listens at the worker URL', async () => {
     const { out, output } = captureOutput();
-    const code = await runCheckCommand(
+    const code = await checkCommand.run(
       ['--worker-url', `http://127.0.0.1:${await closedPort()}`],
       env(),
       output,
@@ -201,7 +192,7 @@ describe('moderation-worker check', () => {
       await forceSchemaVersion(old.url, REQUIRED_SCHEMA_VERSION - 1);
       const first = captureOutput();
       expect(
-        await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), first.output),
+        await checkCommand.run(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), first.output),
       ).toBe(1);
       expect(row(first.out.stdout, 'schema version')).toMatch(
         new RegExp(
@@ -217,7 +208,7 @@ describe('moderation-worker check', () => {
       await client.end();
       const second = captureOutput();
       expect(
-        await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), second.output),
+        await checkCommand.run(['--worker-url', worker.url], env({ POSTGRES_URL: old.url }), second.output),
       ).toBe(1);
       expect(row(second.out.stdout, 'schema version')).toMatch(
         new RegExp(`FAIL +${MIGRATIONS_TABLE} version ${REQUIRED_SCHEMA_VERSION} is dirty`),
@@ -232,7 +223,7 @@ describe('moderation-worker check', () => {
     try {
       const { out, output } = captureOutput();
       expect(
-        await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_URL: empty.url }), output),
+        await checkCommand.run(['--worker-url', worker.url], env({ POSTGRES_URL: empty.url }), output),
       ).toBe(1);
       expect(row(out.stdout, 'schema version')).toMatch(
         new RegExp(`FAIL +no migrations applied \\(${MIGRATIONS_TABLE} is missing or empty`),
@@ -245,7 +236,7 @@ describe('moderation-worker check', () => {
   it('fails promptly with the cause when Redis and PostgreSQL are unreachable', async () => {
     const port = await closedPort();
     const { out, output } = captureOutput();
-    const code = await runCheckCommand(
+    const code = await checkCommand.run(
       ['--worker-url', worker.url],
       env({
         REDIS_URL: `redis://127.0.0.1:${port}`,
@@ -265,7 +256,7 @@ describe('moderation-worker check', () => {
     await queue.pause();
     await queue.close();
     const { out, output } = captureOutput();
-    expect(await runCheckCommand(['--worker-url', worker.url], env(), output)).toBe(1);
+    expect(await checkCommand.run(['--worker-url', worker.url], env(), output)).toBe(1);
     expect(row(out.stdout, 'queue')).toContain(
       `FAIL    ${prefix}:${QUEUE_NAME} PAUSED (run \`moderation-worker queue resume\`)`,
     );
@@ -274,7 +265,7 @@ describe('moderation-worker check', () => {
   it('names the bad variable when the configuration is invalid', async () => {
     const { out, output } = captureOutput();
     expect(
-      await runCheckCommand(['--worker-url', worker.url], env({ POSTGRES_MAX_CONNS: 'lots' }), output),
+      await checkCommand.run(['--worker-url', worker.url], env({ POSTGRES_MAX_CONNS: 'lots' }), output),
     ).toBe(1);
     expect(row(out.stdout, 'config')).toMatch(/FAIL +POSTGRES_MAX_CONNS: must be a whole number/);
     expect(row(out.stdout, 'schema version')).toMatch(/SKIP +not checked: configuration invalid/);
@@ -282,15 +273,15 @@ describe('moderation-worker check', () => {
 
   it('prints usage for --help and rejects unknown options with exit 2', async () => {
     const help = captureOutput();
-    expect(await runCheckCommand(['--help'], {}, help.output)).toBe(0);
+    expect(await checkCommand.run(['--help'], {}, help.output)).toBe(0);
     expect(help.out.stdout).toMatch(/^Usage: moderation-worker check/);
 
     const bad = captureOutput();
-    expect(await runCheckCommand(['--wroker-url', 'x'], {}, bad.output)).toBe(2);
+    expect(await checkCommand.run(['--wroker-url', 'x'], {}, bad.output)).toBe(2);
     expect(bad.out.stderr).toMatch(/check: Unknown option '--wroker-url'/);
 
     const badUrl = captureOutput();
-    expect(await runCheckCommand(['--worker-url', 'ftp://host'], {}, badUrl.output)).toBe(2);
+    expect(await checkCommand.run(['--worker-url', 'ftp://host'], {}, badUrl.output)).toBe(2);
     expect(badUrl.out.stderr).toMatch(/--worker-url: must be http:\/\/ or https:\/\//);
   });
 });

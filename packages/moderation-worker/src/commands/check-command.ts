@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type WorkerConfig, workerConfigFromEnv } from '../config.js';
 import { type CheckResult, describeError, failed, passed, skipped } from './checks/check-result.js';
 import { formatCheckTable } from './checks/check-table.js';
@@ -6,8 +5,7 @@ import { checkQueue } from './checks/queue.js';
 import { checkRiskEngine } from './checks/risk-engine.js';
 import { checkSchemaVersion } from './checks/schema-version.js';
 import { checkWorkerEndpoints } from './checks/worker-endpoints.js';
-import { type CommandOutput, OPS_EXIT, PROCESS_OUTPUT } from './command-output.js';
-import { redactSecrets, secretValues } from './secret-redaction.js';
+import { defineCommand, EXIT, parseCommandArgs, usageError } from './command-io.js';
 import { parseWorkerUrl, workerUrlFromAddress } from './worker-url.js';
 
 /** Usage text of `moderation-worker check`. */
@@ -32,28 +30,18 @@ Exit 0 when every check passes, 1 when any fails, 2 on a usage error. Secrets ar
 const DEFAULT_TIMEOUT_MS = 3_000;
 
 interface CheckArgs {
-  help: boolean;
   workerUrl: URL | null;
   timeoutMs: number;
 }
 
 /** Parses the arguments that follow `check`; an Error value is a usage error. */
 export function parseCheckArgs(argv: string[]): CheckArgs | Error {
-  let values: { 'worker-url'?: string; 'timeout-ms'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'worker-url': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return new Error((error as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: { 'worker-url': { type: 'string' }, 'timeout-ms': { type: 'string' } },
+  });
+  if (parsed instanceof Error) return parsed;
+  const { values } = parsed;
   const workerUrl = values['worker-url'] === undefined ? null : parseWorkerUrl(values['worker-url']);
   if (workerUrl instanceof Error) return workerUrl;
   const rawTimeout = values['timeout-ms'];
@@ -61,31 +49,23 @@ export function parseCheckArgs(argv: string[]): CheckArgs | Error {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
     return new Error(`--timeout-ms: must be a positive whole number (got "${rawTimeout}")`);
   }
-  return { help: values.help === true, workerUrl, timeoutMs };
+  return { workerUrl, timeoutMs };
 }
 
-/**
- * Runs `moderation-worker check ...` (argv is what follows `check`) and returns the exit code:
- * 0 all passed, 1 any failed, 2 usage error. Never calls process.exit.
- */
-export async function runCheckCommand(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  output: CommandOutput = PROCESS_OUTPUT,
-): Promise<number> {
-  const args = parseCheckArgs(argv);
-  if (args instanceof Error) {
-    output.stderr.write(`check: ${args.message}\n\n${CHECK_USAGE}`);
-    return OPS_EXIT.usage;
-  }
-  if (args.help) {
-    output.stdout.write(CHECK_USAGE);
-    return OPS_EXIT.ok;
-  }
-  const results = await runChecks(env, args);
-  output.stdout.write(redactSecrets(formatCheckTable(results), secretValues(env)));
-  return results.some((r) => r.status === 'fail') ? OPS_EXIT.failure : OPS_EXIT.ok;
-}
+/** `moderation-worker check`: exit 0 when every check passes, 1 when any fails, 2 on a usage error. */
+export const checkCommand = defineCommand({
+  name: 'check',
+  synopsis: '',
+  summary: 'check the configuration and dependencies',
+  usage: CHECK_USAGE,
+  run: async (argv, env, io) => {
+    const args = parseCheckArgs(argv);
+    if (args instanceof Error) return usageError(io, args.message, CHECK_USAGE);
+    const results = await runChecks(env, args);
+    io.stdout.write(formatCheckTable(results));
+    return results.some((r) => r.status === 'fail') ? EXIT.failure : EXIT.ok;
+  },
+});
 
 async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs): Promise<CheckResult[]> {
   let config: WorkerConfig | null = null;
@@ -104,9 +84,7 @@ async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs): Promise<Check
     config
       ? checkSchemaVersion(config.postgresUrl, args.timeoutMs).then((r) => [r])
       : notChecked('schema version'),
-    config
-      ? checkQueue(config.redisUrl, { name: config.queueName, prefix: config.queuePrefix }, args.timeoutMs)
-      : notChecked('redis, queue'),
+    config ? checkQueue(config, args.timeoutMs) : notChecked('redis, queue'),
   ]);
   return [configResult, ...groups.flat()];
 }

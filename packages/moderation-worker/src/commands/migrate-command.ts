@@ -1,13 +1,8 @@
 import { postgresUrlFromEnv } from '../config.js';
-import {
-  forceSchemaVersion,
-  MigrationError,
-  migrateDown,
-  migrateUp,
-  migrationStatus,
-} from '../db/migrate.js';
+import { forceSchemaVersion, migrateDown, migrateUp, migrationStatus } from '../db/migrate.js';
+import { MigrationError } from '../errors.js';
+import { type CommandOutput, defineCommand, EXIT, failure, readConfig, usageError } from './command-io.js';
 import { parseMigrateArgs } from './migrate-args.js';
-import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
 
 /** Usage of `moderation-worker migrate`. */
 export const MIGRATE_USAGE = `Usage: moderation-worker migrate up [n] | down [n] | down --all | status | force <version>
@@ -23,8 +18,17 @@ golang-migrate's layout; the API's schema_migrations is never read or written. E
 transaction under an advisory lock. Environment: POSTGRES_URL (required).
 `;
 
+/** `moderation-worker migrate up [n] | down [n] | down --all | status | force <version>`: one JSON line. */
+export const migrateCommand = defineCommand({
+  name: 'migrate',
+  synopsis: 'up|down [n|--all]|status|force',
+  summary: "apply or inspect this project's database migrations",
+  usage: MIGRATE_USAGE,
+  run: migrate,
+});
+
 /** Runs `migrate ...`; argv is what follows `migrate`. */
-export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
+async function migrate(argv: string[], env: NodeJS.ProcessEnv, io: CommandOutput): Promise<number> {
   const [action] = argv;
   if (action === undefined || action === '--help' || action === '-h') {
     io.stdout.write(MIGRATE_USAGE);
@@ -32,14 +36,8 @@ export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io:
   }
   const args = parseMigrateArgs(argv);
   if (args instanceof Error) return usageError(io, args.message, MIGRATE_USAGE);
-  let url: string;
-  try {
-    url = postgresUrlFromEnv(env);
-  } catch (error) {
-    const message = configErrorMessage(error);
-    if (message === null) throw error;
-    return usageError(io, `invalid configuration: ${message}`);
-  }
+  const url = readConfig(io, () => postgresUrlFromEnv(env));
+  if (typeof url === 'number') return url;
   try {
     switch (args.action) {
       case 'up': {
@@ -62,7 +60,6 @@ export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv, io:
     }
   } catch (error) {
     if (!(error instanceof MigrationError)) throw error;
-    io.stderr.write(`moderation-worker migrate: ${error.message}\n`);
-    return EXIT.failure;
+    return failure(io, error.message);
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_NAME, openRankedMatchQueue } from '../analysis/job.js';
 import { captureOutput } from '../test-support/output.js';
 import { REDIS_URL, uniquePrefix } from '../test-support/services.js';
-import { runQueueCommand } from './queue-command.js';
+import { queueCommand } from './queue-command.js';
 import type { QueueStatus } from './queue-status.js';
 
 const QUEUE_NAME = 'moderation.risk-analysis';
@@ -43,7 +43,7 @@ describe('moderation-worker queue', () => {
   it('pauses the queue for every worker; jobs accumulate and run after resume', async () => {
     const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix });
     const paused = captureOutput();
-    expect(await runQueueCommand(['pause'], env(), paused.output)).toBe(0);
+    expect(await queueCommand.run(['pause'], env(), paused.output)).toBe(0);
     expect(paused.out.stdout).toMatch(/^paused \{gdtest-ops-queue-[0-9a-f]+\}:moderation\.risk-analysis/);
     expect(paused.out.stdout).toMatch(/\npaused: yes\n/);
     expect(await queue.isPaused()).toBe(true);
@@ -63,7 +63,7 @@ describe('moderation-worker queue', () => {
       await queue.add(JOB_NAME, { matchId: MATCH_A });
       await queue.add(JOB_NAME, { matchId: MATCH_B });
       const status = captureOutput();
-      expect(await runQueueCommand(['status', '--json'], env(), status.output)).toBe(0);
+      expect(await queueCommand.run(['status', '--json'], env(), status.output)).toBe(0);
       const reported = JSON.parse(status.out.stdout) as QueueStatus;
       expect(reported.paused).toBe(true);
       expect(reported.counts.waiting + reported.counts.paused).toBe(2);
@@ -76,7 +76,7 @@ describe('moderation-worker queue', () => {
         });
       });
       const resumed = captureOutput();
-      expect(await runQueueCommand(['resume'], env(), resumed.output)).toBe(0);
+      expect(await queueCommand.run(['resume'], env(), resumed.output)).toBe(0);
       expect(resumed.out.stdout).toMatch(/\npaused: no\n/);
       await bothDone;
       expect(processed.sort()).toEqual([MATCH_A, MATCH_B]);
@@ -92,7 +92,7 @@ describe('moderation-worker queue', () => {
     await queue.add(JOB_NAME, { matchId: MATCH_A });
     await queue.close();
     const { out, output } = captureOutput();
-    expect(await runQueueCommand(['status'], env(), output)).toBe(0);
+    expect(await queueCommand.run(['status'], env(), output)).toBe(0);
     expect(out.stdout).toBe(
       `queue ${prefix}:${QUEUE_NAME}\npaused: no\n` +
         'waiting 1, active 0, delayed 0, prioritized 0, paused 0, failed 0, completed 0\n',
@@ -106,7 +106,7 @@ describe('moderation-worker queue', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const { out, output } = captureOutput();
-    const code = await runQueueCommand(
+    const code = await queueCommand.run(
       ['pause'],
       { ...env(), REDIS_URL: `redis://127.0.0.1:${port}` },
       output,
@@ -117,21 +117,21 @@ describe('moderation-worker queue', () => {
 
   it('rejects a missing or unknown action and bad settings with exit 2, and prints usage for --help', async () => {
     const missing = captureOutput();
-    expect(await runQueueCommand([], env(), missing.output)).toBe(2);
+    expect(await queueCommand.run([], env(), missing.output)).toBe(2);
     expect(missing.out.stderr).toMatch(/queue: missing action: pause, resume or status/);
 
     const unknown = captureOutput();
-    expect(await runQueueCommand(['drain'], env(), unknown.output)).toBe(2);
+    expect(await queueCommand.run(['drain'], env(), unknown.output)).toBe(2);
     expect(unknown.out.stderr).toMatch(/queue: unknown action "drain"/);
 
     const badName = captureOutput();
     expect(
-      await runQueueCommand(['status'], { ...env(), MODERATION_QUEUE_NAME: 'a:b' }, badName.output),
+      await queueCommand.run(['status'], { ...env(), MODERATION_QUEUE_NAME: 'a:b' }, badName.output),
     ).toBe(2);
     expect(badName.out.stderr).toMatch(/MODERATION_QUEUE_NAME: must not contain ":"/);
 
     const help = captureOutput();
-    expect(await runQueueCommand(['--help'], env(), help.output)).toBe(0);
+    expect(await queueCommand.run(['--help'], env(), help.output)).toBe(0);
     expect(help.out.stdout).toMatch(/^Usage: moderation-worker queue pause\|resume\|status/);
   });
 });

@@ -1,11 +1,8 @@
-import { parseArgs } from 'node:util';
-import { openRankedMatchQueue } from '../analysis/job.js';
+import { queueConfigFromEnv } from '../config.js';
 import { describeError } from './checks/check-result.js';
-import { type CommandOutput, OPS_EXIT, PROCESS_OUTPUT } from './command-output.js';
-import { connectOperatorRedis } from './operator-redis.js';
+import { defineCommand, EXIT, failure, parseCommandArgs, readConfig, usageError } from './command-io.js';
+import { queueLabel, withOperatorQueue } from './operator-queue.js';
 import { formatCounts, type QueueStatus, readQueueStatus } from './queue-status.js';
-import { queueTargetFromEnv } from './queue-target.js';
-import { describeEndpoint, redactSecrets, secretValues } from './secret-redaction.js';
 
 /** Usage text of `moderation-worker queue`. */
 export const QUEUE_USAGE = `Usage: moderation-worker queue pause|resume|status [--json]
@@ -24,90 +21,55 @@ Exit 0 on success, 1 when Redis cannot be reached, 2 on a usage error.
 
 const ACTIONS = ['pause', 'resume', 'status'] as const;
 type QueueAction = (typeof ACTIONS)[number];
-const TIMEOUT_MS = 3_000;
 
 interface QueueArgs {
-  help: boolean;
-  action: QueueAction | null;
+  action: QueueAction;
   json: boolean;
 }
 
 /** Parses the arguments that follow `queue`; an Error value is a usage error. */
 export function parseQueueArgs(argv: string[]): QueueArgs | Error {
-  let parsed: { values: { json?: boolean; help?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    return new Error((error as Error).message);
-  }
-  const help = parsed.values.help === true;
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: { json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (parsed instanceof Error) return parsed;
   const [action, ...extra] = parsed.positionals;
-  if (help) return { help, action: null, json: false };
   if (action === undefined) return new Error('missing action: pause, resume or status');
   if (!(ACTIONS as readonly string[]).includes(action)) {
     return new Error(`unknown action "${action}": expected pause, resume or status`);
   }
   if (extra.length > 0) return new Error(`unexpected argument "${extra[0]}"`);
-  return { help, action: action as QueueAction, json: parsed.values.json === true };
+  return { action: action as QueueAction, json: parsed.values.json === true };
 }
 
-/**
- * Runs `moderation-worker queue pause|resume|status` (argv is what follows `queue`) and returns the
- * exit code: 0 done, 1 Redis unreachable, 2 usage error. Never calls process.exit.
- */
-export async function runQueueCommand(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  output: CommandOutput = PROCESS_OUTPUT,
-): Promise<number> {
-  const args = parseQueueArgs(argv);
-  if (args instanceof Error) {
-    output.stderr.write(`queue: ${args.message}\n\n${QUEUE_USAGE}`);
-    return OPS_EXIT.usage;
-  }
-  if (args.help || args.action === null) {
-    output.stdout.write(QUEUE_USAGE);
-    return OPS_EXIT.ok;
-  }
-  const target = queueTargetFromEnv(env);
-  if (target instanceof Error) {
-    output.stderr.write(`queue: ${target.message}\n`);
-    return OPS_EXIT.usage;
-  }
-  const secrets = secretValues(env);
-  const label = `${target.prefix}:${target.name}`;
-  let redis: Awaited<ReturnType<typeof connectOperatorRedis>>;
-  try {
-    redis = await connectOperatorRedis(target.redisUrl, TIMEOUT_MS);
-  } catch (error) {
-    const where = describeEndpoint(target.redisUrl);
-    output.stderr.write(
-      redactSecrets(`queue: Redis at ${where} unreachable: ${describeError(error)}\n`, secrets),
-    );
-    return OPS_EXIT.failure;
-  }
-  const queue = openRankedMatchQueue(redis, { name: target.name, prefix: target.prefix });
-  try {
-    if (args.action === 'pause') await queue.pause();
-    if (args.action === 'resume') await queue.resume();
-    const status = await readQueueStatus(queue);
-    output.stdout.write(describeStatus(args.action, label, status, args.json));
-    return OPS_EXIT.ok;
-  } catch (error) {
-    output.stderr.write(
-      redactSecrets(`queue ${args.action} failed on ${label}: ${describeError(error)}\n`, secrets),
-    );
-    return OPS_EXIT.failure;
-  } finally {
-    await queue.close();
-    redis.disconnect();
-  }
-}
+/** `moderation-worker queue pause|resume|status`: exit 0 done, 1 Redis unreachable, 2 usage error. */
+export const queueCommand = defineCommand({
+  name: 'queue',
+  synopsis: 'pause|resume|status',
+  summary: 'operate the analysis queue',
+  usage: QUEUE_USAGE,
+  run: async (argv, env, io) => {
+    const args = parseQueueArgs(argv);
+    if (args instanceof Error) return usageError(io, args.message, QUEUE_USAGE);
+    const { action, json } = args;
+    const config = readConfig(io, () => queueConfigFromEnv(env));
+    if (typeof config === 'number') return config;
+    const label = queueLabel(config);
+    return withOperatorQueue(io, config, async (queue) => {
+      try {
+        if (action === 'pause') await queue.pause();
+        if (action === 'resume') await queue.resume();
+        const status = await readQueueStatus(queue);
+        io.stdout.write(describeStatus(action, label, status, json));
+        return EXIT.ok;
+      } catch (error) {
+        return failure(io, `${action} failed on ${label}: ${describeError(error)}`);
+      }
+    });
+  },
+});
 
 function describeStatus(action: QueueAction, label: string, status: QueueStatus, json: boolean): string {
   if (json) return `${JSON.stringify({ queue: label, paused: status.paused, counts: status.counts })}\n`;

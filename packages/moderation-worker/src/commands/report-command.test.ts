@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPlayedMatch } from '../test-support/played-match.js';
 import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
-import { runReportCommand } from './report-command.js';
+import { reportCommand } from './report-command.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -26,7 +26,7 @@ afterAll(async () => {
 async function run(argv: string[], env: NodeJS.ProcessEnv = { POSTGRES_URL: db.url }) {
   let stdout = '';
   let stderr = '';
-  const code = await runReportCommand(argv, env, {
+  const code = await reportCommand.run(argv, env, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });

@@ -2,7 +2,7 @@ import { workerConfigFromEnv } from '../config.js';
 import { run } from '../main.js';
 import { limitHeapGrowth } from '../runtime/heap.js';
 import { createLogger } from '../runtime/logger.js';
-import { type CommandIo, configErrorMessage, EXIT, usageError } from './output.js';
+import { type CommandOutput, defineCommand, EXIT, readConfig, usageError } from './command-io.js';
 
 /** Usage of `moderation-worker run`. */
 export const RUN_USAGE = `Usage: moderation-worker run
@@ -16,16 +16,22 @@ RISK_ENGINE_URL, RISK_ENGINE_TOKEN, RISK_ENGINE_TIMEOUT, RISK_ANALYSIS_MAX_DEFER
 MODERATION_NOTIFY_CONCURRENCY, MODERATION_DRAIN_TIMEOUT, LOG_LEVEL.
 `;
 
+/** `moderation-worker run` (the default command): the worker itself. */
+export const runCommand = defineCommand({
+  name: 'run',
+  synopsis: '',
+  summary: 'consume ranked-match analysis jobs; health and metrics over HTTP',
+  usage: RUN_USAGE,
+  run: async (argv, env, io) => {
+    if (argv.length > 0) return usageError(io, `takes no arguments (got "${argv[0]}")`, RUN_USAGE);
+    return runWorker(env, io);
+  },
+});
+
 /** Runs the worker until a termination signal; resolves to the exit code. */
-export async function runCommand(env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
-  let config: ReturnType<typeof workerConfigFromEnv>;
-  try {
-    config = workerConfigFromEnv(env);
-  } catch (error) {
-    const message = configErrorMessage(error);
-    if (message === null) throw error;
-    return usageError(io, `invalid configuration: ${message}`);
-  }
+async function runWorker(env: NodeJS.ProcessEnv, io: CommandOutput): Promise<number> {
+  const config = readConfig(io, () => workerConfigFromEnv(env));
+  if (typeof config === 'number') return config;
   const logger = createLogger(config.logLevel);
   const heapFlag = limitHeapGrowth();
   if (heapFlag !== null) logger.debug({ flag: heapFlag }, 'heap growth limited');

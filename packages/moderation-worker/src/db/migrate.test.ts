@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MigrationError } from '../errors.js';
 import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
 import {
   forceSchemaVersion,
   MIGRATION_LOCK_KEY,
   MIGRATIONS_TABLE,
-  MigrationError,
   migrateDown,
   migrateUp,
   migrationStatus,

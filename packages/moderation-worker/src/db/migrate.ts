@@ -4,6 +4,7 @@
 // and the clean version then commit in one transaction. A failure leaves the dirty row behind exactly
 // as golang-migrate would, so either tool can take over.
 import pg from 'pg';
+import { MigrationError } from '../errors.js';
 import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
 
 /** The schema version this build of the worker needs before it consumes jobs. */
@@ -20,22 +21,6 @@ export const MIGRATIONS_TABLE = 'moderation_worker_schema_migrations';
 export interface SchemaVersion {
   version: number | null;
   dirty: boolean;
-}
-
-/** Why a migration command refused or failed. */
-export type MigrationErrorKind = 'dirty' | 'failed' | 'unknown_version';
-
-/** A migration command that could not complete; `kind` says why, `version` where. */
-export class MigrationError extends Error {
-  override readonly name = 'MigrationError';
-  constructor(
-    readonly kind: MigrationErrorKind,
-    readonly version: number | null,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** The outcome of `up`/`down`: the versions applied or reverted, in order. */

@@ -1,6 +1,5 @@
 // Public face of player reports; the package index re-exports from here.
 
-export { REPORT_EXIT, REPORT_USAGE, runReportCommand } from '../commands/report-command.js';
 export { type PlayerReportResult, ReportConflictError, recordPlayerReport } from './record-player-report.js';
 export {
   normalizeReportCategory,

@@ -1,6 +1,6 @@
-// Test-only: captures what a command writes, through the `output` parameter the commands accept.
+// Test-only: captures what a command writes, through the `io` parameter every command's run accepts.
 
-/** A writable pair for a command's `output` argument, and what it received. */
+/** A writable pair for a command's `io` argument, and what it received. */
 export function captureOutput() {
   const out = { stdout: '', stderr: '' };
   return {

@@ -1,6 +1,6 @@
-import type { QueueLocation } from '../../analysis/job.js';
 import { openRankedMatchQueue } from '../../analysis/job.js';
-import { connectOperatorRedis } from '../operator-redis.js';
+import type { QueueConfig } from '../../config.js';
+import { connectOperatorRedis, queueLabel, queueLocation } from '../operator-queue.js';
 import { formatCounts, readQueueStatus } from '../queue-status.js';
 import { describeEndpoint } from '../secret-redaction.js';
 import { type CheckResult, describeError, failed, passed } from './check-result.js';
@@ -9,15 +9,11 @@ import { type CheckResult, describeError, failed, passed } from './check-result.
  * Redis reachable (PING) and the analysis queue's counts. A paused queue fails the check: no match
  * is analysed until someone runs `queue resume`.
  */
-export async function checkQueue(
-  redisUrl: string,
-  location: Required<QueueLocation>,
-  timeoutMs: number,
-): Promise<CheckResult[]> {
-  const where = describeEndpoint(redisUrl);
+export async function checkQueue(config: QueueConfig, timeoutMs: number): Promise<CheckResult[]> {
+  const where = describeEndpoint(config.redisUrl);
   let redis: Awaited<ReturnType<typeof connectOperatorRedis>>;
   try {
-    redis = await connectOperatorRedis(redisUrl, timeoutMs);
+    redis = await connectOperatorRedis(config.redisUrl, timeoutMs);
     await redis.ping();
   } catch (error) {
     return [
@@ -25,10 +21,10 @@ export async function checkQueue(
       failed('queue', 'not checked: Redis unreachable'),
     ];
   }
-  const queue = openRankedMatchQueue(redis, location);
+  const queue = openRankedMatchQueue(redis, queueLocation(config));
   try {
     const status = await readQueueStatus(queue);
-    const label = `${location.prefix}:${location.name}`;
+    const label = queueLabel(config);
     const counts = formatCounts(status);
     return [
       passed('redis', `${where}: PONG`),

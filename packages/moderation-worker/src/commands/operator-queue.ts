@@ -1,0 +1,73 @@
+// The one Redis connection policy of the operator commands (enqueue, backfill, queue, check).
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { openRankedMatchQueue, type QueueLocation } from '../analysis/job.js';
+import type { QueueConfig } from '../config.js';
+import { describeError } from './checks/check-result.js';
+import { type CommandOutput, failure } from './command-io.js';
+import { describeEndpoint } from './secret-redaction.js';
+
+/** How long an operator command waits for Redis to connect, and for each command, by default. */
+export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;
+
+/**
+ * A Redis connection for one-shot operator commands: connects once, fails fast when Redis is
+ * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis.
+ */
+export async function connectOperatorRedis(url: string, timeoutMs: number): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  // Without a listener an 'error' event would crash the command; the socket error it carries
+  // (e.g. ECONNREFUSED) says more than connect()'s own "Connection is closed".
+  let socketError: unknown;
+  redis.on('error', (error) => {
+    socketError ??= error;
+  });
+  try {
+    await redis.connect();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw socketError ?? error;
+  }
+}
+
+/** The queue the configuration names, in the form BullMQ is opened with. */
+export function queueLocation(config: QueueConfig): Required<QueueLocation> {
+  return { name: config.queueName, prefix: config.queuePrefix };
+}
+
+/** `prefix:name`, how the commands name the queue they act on. */
+export function queueLabel(config: QueueConfig): string {
+  return `${config.queuePrefix}:${config.queueName}`;
+}
+
+/**
+ * Runs `work` on the analysis queue over an operator connection, then closes both. When Redis
+ * cannot be reached the command fails at once with a line naming its address (never its password).
+ */
+export async function withOperatorQueue(
+  io: CommandOutput,
+  config: QueueConfig,
+  work: (queue: Queue) => Promise<number>,
+): Promise<number> {
+  let redis: Redis;
+  try {
+    redis = await connectOperatorRedis(config.redisUrl, OPERATOR_REDIS_TIMEOUT_MS);
+  } catch (error) {
+    return failure(io, `Redis at ${describeEndpoint(config.redisUrl)} unreachable: ${describeError(error)}`);
+  }
+  const queue = openRankedMatchQueue(redis, queueLocation(config));
+  try {
+    return await work(queue);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
