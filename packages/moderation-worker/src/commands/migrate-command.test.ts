@@ -17,7 +17,7 @@ afterAll(() => temp.drop());
 
 async function migrate(argv: string[], env: NodeJS.ProcessEnv = { POSTGRES_URL: temp.url }) {
   const { out, output } = captureOutput();
-  const code = await migrateCommand(argv, env, output);
+  const code = await migrateCommand.run(argv, env, output);
   return { code, ...out };
 }
 
@@ -46,7 +46,7 @@ describe('moderation-worker migrate', () => {
     async (argv, message) => {
       const result = await migrate(argv, {});
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`moderation-worker: ${message}`);
+      expect(result.stderr).toContain(`moderation-worker migrate: ${message}`);
       expect(result.stderr).toContain(MIGRATE_USAGE);
       expect(result.stdout).toBe('');
     },
