@@ -37,6 +37,7 @@ describe('readiness', () => {
       schema: { current: 3, required: 3, dirty: false },
       draining: false,
       riskEngine: 'open',
+      discovery: { enabled: false, lastSweepAt: null, lagSeconds: null },
     });
     readiness.setDraining();
     expect(readiness.snapshot()).toMatchObject({ ready: false, draining: true });
