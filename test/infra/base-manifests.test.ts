@@ -104,6 +104,16 @@ describe('infra/k3s/base', () => {
     expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).toContain(config.data!.LOG_LEVEL);
   });
 
+  it('runs the discovery sweep: on, seconds between passes, an overlap of minutes behind its cursor', () => {
+    expect(config.data!.MODERATION_DISCOVERY_ENABLED).toBe('true');
+    const interval = goDurationSeconds(config.data!.MODERATION_DISCOVERY_INTERVAL!);
+    const overlap = goDurationSeconds(config.data!.MODERATION_DISCOVERY_OVERLAP!);
+    expect(interval).toBeGreaterThan(0);
+    expect(interval).toBeLessThanOrEqual(10);
+    expect(overlap).toBeGreaterThanOrEqual(60);
+    expect(Number(config.data!.MODERATION_DISCOVERY_BATCH_SIZE)).toBeGreaterThan(0);
+  });
+
   it('reads connection strings and engine settings from optional keys of its own Secret', () => {
     expectSecretsByReference(worker);
     const refs = Object.fromEntries((worker.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));

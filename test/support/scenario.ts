@@ -21,7 +21,10 @@ export interface Scenario {
   readonly pool: pg.Pool;
   /** The analysis queue opened with the worker's own producer helper (job options included). */
   readonly queue: Queue;
-  /** The worker environment for this scenario, plus `extra`. */
+  /**
+   * The worker environment for this scenario, plus `extra`. Discovery is off unless `extra` turns it
+   * on: the other scenarios enqueue exactly what they mean to, and a sweep would add to it.
+   */
   workerEnv(extra?: WorkerEnv): WorkerEnv;
   /** Enqueues matches with the API's producer helper; throws if any enqueue was refused. */
   enqueue(matchIds: readonly string[]): Promise<void>;
@@ -96,6 +99,7 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       REDIS_URL: redisUrl,
       MODERATION_QUEUE_NAME: queueName,
       MODERATION_QUEUE_PREFIX: prefix,
+      MODERATION_DISCOVERY_ENABLED: 'false',
       ...extra,
     }),
     async enqueue(matchIds) {

@@ -22,6 +22,7 @@ describe('worker configuration', () => {
       webhookUrl: null,
       notifyConcurrency: 4,
       drainTimeoutMs: 25_000,
+      discovery: { enabled: true, intervalMs: 5_000, batchSize: 500, overlapMs: 300_000 },
       logLevel: 'info',
       trimmedVariables: [],
     });
@@ -45,6 +46,10 @@ describe('worker configuration', () => {
       MODERATION_WEBHOOK_URL: 'https://discord.example/api/webhooks/1/abc',
       MODERATION_NOTIFY_CONCURRENCY: '2',
       MODERATION_DRAIN_TIMEOUT: '10s',
+      MODERATION_DISCOVERY_ENABLED: 'false',
+      MODERATION_DISCOVERY_INTERVAL: '250ms',
+      MODERATION_DISCOVERY_BATCH_SIZE: '50',
+      MODERATION_DISCOVERY_OVERLAP: '10m',
       LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
@@ -60,6 +65,7 @@ describe('worker configuration', () => {
       webhookUrl: 'https://discord.example/api/webhooks/1/abc',
       notifyConcurrency: 2,
       drainTimeoutMs: 10_000,
+      discovery: { enabled: false, intervalMs: 250, batchSize: 50, overlapMs: 600_000 },
       logLevel: 'debug',
     });
     expect(config.riskEngine).toMatchObject({ enabled: true, url: 'http://engine:8096', timeoutMs: 1_500 });
@@ -82,6 +88,13 @@ describe('worker configuration', () => {
     ['MODERATION_WEBHOOK_URL', 'not a url'],
     ['MODERATION_NOTIFY_CONCURRENCY', 'x'],
     ['MODERATION_DRAIN_TIMEOUT', '30s'],
+    ['MODERATION_DISCOVERY_ENABLED', 'sometimes'],
+    ['MODERATION_DISCOVERY_INTERVAL', '5'],
+    ['MODERATION_DISCOVERY_INTERVAL', '2h'],
+    ['MODERATION_DISCOVERY_BATCH_SIZE', '0'],
+    ['MODERATION_DISCOVERY_BATCH_SIZE', '20000'],
+    ['MODERATION_DISCOVERY_OVERLAP', '500ms'],
+    ['MODERATION_DISCOVERY_OVERLAP', 'a while'],
     ['LOG_LEVEL', 'loud'],
   ];
   for (const [variable, value] of bad) {

@@ -13,6 +13,18 @@ export interface ListenAddress {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The sweep that finds persisted ranked duels nobody enqueued (MODERATION_DISCOVERY_*). */
+export interface DiscoverySettings {
+  /** Off switch (MODERATION_DISCOVERY_ENABLED, default true). */
+  enabled: boolean;
+  /** Pause between passes that found less than a full batch (MODERATION_DISCOVERY_INTERVAL, default 5s). */
+  intervalMs: number;
+  /** Most matches enqueued per pass (MODERATION_DISCOVERY_BATCH_SIZE, default 500). */
+  batchSize: number;
+  /** How far behind the cursor each round looks again, for late commits (MODERATION_DISCOVERY_OVERLAP, default 5m). */
+  overlapMs: number;
+}
+
 /** Everything the worker process reads from its environment, validated. */
 export interface WorkerConfig {
   postgresUrl: string;
@@ -36,6 +48,7 @@ export interface WorkerConfig {
   notifyConcurrency: number;
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
+  discovery: DiscoverySettings;
   logLevel: LogLevel;
   /**
    * Names (never values) of the variables whose surrounding whitespace was trimmed, as production trims
@@ -65,6 +78,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
+    discovery: discoverySettingsFromEnv(env),
     logLevel: logLevel(env),
     trimmedVariables: engine.trimmed,
   };
@@ -81,6 +95,17 @@ export function queueConfigFromEnv(env: Env): QueueConfig {
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queueName: queueName(env),
     queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? QUEUE_PREFIX,
+  };
+}
+
+/** The MODERATION_DISCOVERY_* variables alone; throws WorkerConfigError. */
+export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
+  return {
+    enabled: boolean(env, 'MODERATION_DISCOVERY_ENABLED', true),
+    intervalMs: duration(env, 'MODERATION_DISCOVERY_INTERVAL', '5s', 10, 3_600_000),
+    batchSize: integer(env, 'MODERATION_DISCOVERY_BATCH_SIZE', 500, 1, 10_000),
+    // At least a second: a late commit is the reason the overlap exists, and no commit is instant.
+    overlapMs: duration(env, 'MODERATION_DISCOVERY_OVERLAP', '5m', 1_000, 86_400_000),
   };
 }
 

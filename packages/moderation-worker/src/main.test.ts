@@ -40,6 +40,7 @@ function config(): WorkerConfig {
     webhookUrl: null,
     notifyConcurrency: 1,
     drainTimeoutMs: 5_000,
+    discovery: { enabled: false, intervalMs: 1_000, batchSize: 100, overlapMs: 60_000 },
     logLevel: 'info',
     trimmedVariables: [],
   };
@@ -84,6 +85,7 @@ describe('the worker process', () => {
       schema: { current: null, required: REQUIRED_SCHEMA_VERSION, dirty: false },
       draining: false,
       riskEngine: 'disabled',
+      discovery: { enabled: false, lastSweepAt: null, lagSeconds: null },
     });
     expect((await get('/health/live')).status).toBe(200);
     await seedMatch(db, MATCH, [

@@ -1,8 +1,10 @@
 // Wiring only: builds the process from its config and tears it down in order.
 import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
 import { watchEngine } from './analysis/engine-watch.js';
 import { batchedMatchStore } from './analysis/match-io.js';
 import { createAnalysisWorker } from './analysis/worker.js';
@@ -49,11 +51,13 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
   const client = createRiskClient(config.riskEngine);
   const engine = watchEngine(client, logger, metrics);
+  let discovery: Discovery | undefined;
   const readiness = createReadiness({
     redis: probeRedis,
     db,
     requiredVersion: REQUIRED_SCHEMA_VERSION,
     riskEngineState: () => client.state,
+    discoveryStatus: () => discovery?.status() ?? { ...DISCOVERY_OFF, enabled: config.discovery.enabled },
     logger,
     metrics,
     ...(options.probeIntervalMs !== undefined && { intervalMs: options.probeIntervalMs }),
@@ -69,8 +73,9 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
 
   let worker: Worker | undefined;
   let delivery: OutboxDelivery | undefined;
+  let discoveryRedis: Redis | undefined;
   let stopping = false;
-  const consuming = readiness.whenSchemaCurrent().then((current) => {
+  const consuming = readiness.whenSchemaCurrent().then(async (current) => {
     if (!current || stopping) return;
     worker = createAnalysisWorker({
       connection: queueRedis,
@@ -103,9 +108,25 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       {
         concurrency: config.concurrency,
         webhookFrom: config.webhookUrl !== null ? 'MODERATION_WEBHOOK_URL' : 'site_settings',
+        discovery: config.discovery.enabled,
       },
       'consuming jobs',
     );
+    if (config.discovery.enabled) {
+      // Its own fail-fast connection: a pass must not wait on a dead Redis while it holds the cursor row.
+      discoveryRedis = createWorkerRedis(config.redisUrl, 'producer', logger);
+      // The first pass should find Redis connected rather than report a spurious failure.
+      await whenRedisReady(discoveryRedis, 2_000);
+      if (stopping) return;
+      discovery = startDiscovery({
+        db,
+        connection: discoveryRedis,
+        queue: { name: config.queueName, prefix: config.queuePrefix },
+        settings: config.discovery,
+        logger,
+        metrics,
+      });
+    }
   });
 
   const stop = async () => {
@@ -116,7 +137,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     readiness.stop();
     await consuming.catch(() => undefined);
     const drained = await withinDeadline(
-      Promise.all([worker?.close(), delivery?.stop()]).then(() => true),
+      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop()]).then(() => true),
       config.drainTimeoutMs,
     );
     if (!drained) {
@@ -124,7 +145,13 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       await worker?.close(true).catch(() => undefined);
     }
     await http.close();
-    await Promise.allSettled([client.close(), queueRedis.quit(), probeRedis.quit(), db.pool.end()]);
+    await Promise.allSettled([
+      client.close(),
+      queueRedis.quit(),
+      probeRedis.quit(),
+      discoveryRedis?.quit(),
+      db.pool.end(),
+    ]);
     logger.info('stopped');
   };
   return { port: http.port, readiness, stop };

@@ -8,7 +8,7 @@ import { MigrationError } from '../errors.js';
 import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
 
 /** The schema version this build of the worker needs before it consumes jobs. */
-export const REQUIRED_SCHEMA_VERSION = 1;
+export const REQUIRED_SCHEMA_VERSION = 2;
 
 /**
  * The worker's migration table, golang-migrate's layout under its own name, so that the API's

@@ -21,6 +21,12 @@ export interface WorkerMetrics {
   abandoned: Counter<'reason'>;
   /** Matches per batched statement (facts read, analysed-match write). */
   batchSize: Histogram<'statement'>;
+  /** Seconds from the discovery cursor to now, as of the last pass of this replica's loop (0 until known). */
+  discoveryLag: Gauge;
+  /** Matches the discovery sweep found, by outcome (queued, already_queued). */
+  discoveryMatches: Counter<'outcome'>;
+  /** Discovery passes by outcome (swept; locked: another replica was sweeping; not_due: another swept within the interval; failed). */
+  discoveryPasses: Counter<'outcome'>;
   /** Sets the breaker gauge to `state`. */
   setBreakerState(state: BreakerState): void;
 }
@@ -78,6 +84,23 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       help: 'Matches per batched PostgreSQL statement (facts read, analysed-match write)',
       labelNames: ['statement'] as const,
       buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
+    discoveryLag: new Gauge({
+      name: 'moderation_discovery_lag_seconds',
+      help: 'Seconds since the discovery cursor: every ranked duel that ended before it has been examined',
+      registers,
+    }),
+    discoveryMatches: new Counter({
+      name: 'moderation_discovery_matches_total',
+      help: 'Ranked duels without an analysis run found by the discovery sweep, by outcome',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    discoveryPasses: new Counter({
+      name: 'moderation_discovery_passes_total',
+      help: 'Discovery sweep passes by outcome (swept, locked or not_due because of another replica, failed)',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     setBreakerState(state) {

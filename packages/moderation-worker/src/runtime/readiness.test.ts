@@ -43,6 +43,7 @@ describe('readiness', () => {
       schema: { current: REQUIRED_SCHEMA_VERSION, required: REQUIRED_SCHEMA_VERSION, dirty: false },
       draining: false,
       riskEngine: 'open',
+      discovery: { enabled: false, lastSweepAt: null, lagSeconds: null },
     });
     readiness.setDraining();
     expect(readiness.snapshot()).toMatchObject({ ready: false, draining: true });

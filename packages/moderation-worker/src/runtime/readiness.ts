@@ -1,6 +1,7 @@
 // Cheap periodic probes, cached: /health/ready answers from memory and never waits on a dead peer.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { DISCOVERY_OFF, type DiscoveryStatus } from '../analysis/discovery.js';
 import { readSchemaVersion } from '../db/migrate.js';
 import type { Database } from '../db/pool.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -18,6 +19,8 @@ export interface HealthSnapshot {
   draining: boolean;
   /** Reported for operators; never fails readiness. */
   riskEngine: string;
+  /** The discovery sweep as last seen; reported for operators, never fails readiness. */
+  discovery: DiscoveryStatus;
 }
 
 /** What the probes need. */
@@ -27,6 +30,8 @@ export interface ReadinessDeps {
   db: Database;
   requiredVersion: number;
   riskEngineState: () => string;
+  /** The discovery sweep's status; reported as switched off when absent. */
+  discoveryStatus?: () => DiscoveryStatus;
   logger: Logger;
   metrics?: WorkerMetrics;
   intervalMs?: number;
@@ -68,6 +73,7 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
     schema: { ...schema },
     draining,
     riskEngine: deps.riskEngineState(),
+    discovery: deps.discoveryStatus?.() ?? DISCOVERY_OFF,
   });
 
   const probe = async (): Promise<HealthSnapshot> => {

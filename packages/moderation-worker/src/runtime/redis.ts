@@ -2,11 +2,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** Purpose of a worker-side Redis connection. */
-export type RedisRole = 'queue' | 'probe';
+export type RedisRole = 'queue' | 'probe' | 'producer';
 
 /**
  * A worker-side connection that reconnects forever with capped backoff. `queue` connections wait
- * for Redis (BullMQ needs maxRetriesPerRequest null); `probe` connections fail at once while it is down.
+ * for Redis (BullMQ needs maxRetriesPerRequest null); `probe` and `producer` (the discovery sweep's
+ * enqueues) connections fail at once while it is down.
  */
 export function createWorkerRedis(url: string, role: RedisRole, logger: Logger): Redis {
   const redis = new Redis(url, {
