@@ -360,6 +360,7 @@ describe('discovery in the worker process', () => {
       drainTimeoutMs: 5_000,
       discovery: { ...SETTINGS, intervalMs: 20, ...discovery },
       logLevel: 'info',
+      trimmedVariables: [],
     };
   }
 
