@@ -2,13 +2,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
 import { migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { captureOutput } from '../test-support/output.js';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
 import { runCheckCommand } from './check-command.js';
 
 const TOKEN = 'engine-token-must-stay-hidden';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { runReportCommand } from './report-command.js';
 

@@ -1,9 +1,9 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
 import {
   forceSchemaVersion,
   MigrationError,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type PlayerReportInput, recordPlayerReport } from './index.js';
 

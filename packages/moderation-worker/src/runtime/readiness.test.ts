@@ -1,7 +1,7 @@
+import { REDIS_URL, type TempDatabase } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../db/pool.js';
-import { REDIS_URL, type TempDatabase } from '../test-support/services.js';
 import { captureLogger, createMigratedDatabase, eventually } from '../test-support/worker-harness.js';
 import { createReadiness } from './readiness.js';
 
