@@ -33,6 +33,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'test-support',
+          root: 'packages/test-support',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           root: 'test',
           include: ['**/*.test.ts'],

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 // The end-to-end demo: fake engine + the real worker process + sample matches. Signals are stored,
 // the engine goes down (the worker stays ready and defers, and a player report still reaches the
-// moderators' webhook at once), comes back, and the deferred matches are analysed. Everything it creates (database, Redis keys, processes) is removed, even on failure.
-import { spawn } from 'node:child_process';
+// moderators' webhook at once), comes back, and the deferred matches are analysed. Everything it
+// creates (database, Redis keys, processes) is removed, even on failure. The set-up (database,
+// processes, the webhook stand-in) comes from @geoduels/test-support, as the tests' does.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import {
   createProducerConnection,
@@ -15,14 +13,32 @@ import {
   openRankedMatchQueue,
   recordPlayerReport,
 } from '@geoduels/moderation-worker';
-import pg from 'pg';
+import {
+  createWorkerDatabase,
+  messageIncludes,
+  openTestPool,
+  pollUntil,
+  startWebhookReceiver,
+  startWorker,
+  stopAllProcesses,
+  uniquePrefix,
+} from '@geoduels/test-support';
+
+const USAGE = `usage: node scripts/demo.mjs   (or: npm run demo, which builds first)
+
+Creates a throwaway database (API schema + migrations) and Redis prefix, seeds sample ranked matches,
+starts the fake risk engine, the real moderation-worker process and a local stand-in for the
+moderators' webhook, then: 1. analyses the matches, 2. takes the engine down (matches deferred, a
+player report still delivered), 3. brings it back (deferred matches analysed), 4. stops the worker
+with SIGTERM. Removes everything it created, also on failure.
+
+environment: DEMO_POSTGRES_URL (admin connection, default postgres://postgres@127.0.0.1:5432/test),
+             DEMO_REDIS_URL (default redis://127.0.0.1:6379)`;
 
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: the demo runs outside turbo
 const ADMIN_URL = process.env.DEMO_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: the demo runs outside turbo
 const REDIS_URL = process.env.DEMO_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const WORKER_DIR = fileURLToPath(new URL('../packages/moderation-worker/', import.meta.url));
-const CLI = `${WORKER_DIR}dist/cli.js`;
 const TOKEN = randomBytes(16).toString('hex');
 const DEADLINE = Date.now() + 50_000;
 
@@ -37,27 +53,57 @@ const players = {
 const names = Object.fromEntries(Object.entries(players).map(([name, id]) => [id, name]));
 
 async function main(cleanup) {
-  const dbName = `gd_demo_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const dbUrlObject = new URL(ADMIN_URL);
-  dbUrlObject.pathname = `/${dbName}`;
-  const dbUrl = dbUrlObject.toString();
-  cleanup.push(async () => {
-    const c = new pg.Client({ connectionString: ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
-    console.log(`dropped database ${dbName}`);
-  });
+  const { db, url } = await createDemoDatabase(cleanup);
+  const seedMatch = await seedPlayers(db);
 
-  say(`database ${dbName}: API schema + migrations`);
-  const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  say('sample ranked matches');
+  const first = [
+    await seedMatch('ada vs bo (a clean duel)', [
+      ['ada', 5, false],
+      ['bo', 5, false],
+    ]),
+    await seedMatch('speedy vs ada (too fast, too precise)', [
+      ['speedy', 12, true],
+      ['ada', 12, false],
+    ]),
+    await seedMatch('smurf vs bo (rating jump)', [
+      ['smurf', 5, false],
+      ['bo', 5, false],
+    ]),
+  ];
+
+  const services = await startServices(db, url, cleanup);
+  await analyseMatches(services, first);
+  const later = await engineDown(services, seedMatch);
+  await engineBack(services, later);
+  await sigterm(services);
+}
+
+/** A throwaway database with the API schema and the worker's migrations (dropped on clean-up), and a pool on it. */
+async function createDemoDatabase(cleanup) {
+  let migrated;
+  const database = await createWorkerDatabase('demo', {
+    adminUrl: ADMIN_URL,
+    migrate: async (url) => {
+      migrated = await migrateUp(url);
+    },
+  });
+  cleanup.push(async () => {
+    await database.drop();
+    console.log(`dropped database ${database.name}`);
+  });
+  say(`database ${database.name}: API schema + migrations`);
+  console.log(JSON.stringify(migrated));
+  const db = openTestPool(database.url, 2);
   cleanup.push(() => db.end());
-  await db.query(await readFile(`${WORKER_DIR}db/api-schema.sql`, 'utf8'));
-  console.log(JSON.stringify(await migrateUp(dbUrl)));
+  return { db, url: database.url };
+}
+
+/**
+ * Seeds the season, the four players and their ratings; returns `seedMatch(label, roster)`, which
+ * seeds one ranked match (roster rows: player, rounds, suspicious) and prints its id.
+ */
+async function seedPlayers(db) {
   const season = randomUUID();
   await db.query(
     `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'Demo season', now(), true)`,
@@ -96,27 +142,18 @@ async function main(cleanup) {
     console.log(`  ${label.padEnd(34)} ${matchId}`);
     return matchId;
   };
+  return seedMatch;
+}
 
-  say('sample ranked matches');
-  const first = [
-    await seedMatch('ada vs bo (a clean duel)', [
-      ['ada', 5, false],
-      ['bo', 5, false],
-    ]),
-    await seedMatch('speedy vs ada (too fast, too precise)', [
-      ['speedy', 12, true],
-      ['ada', 12, false],
-    ]),
-    await seedMatch('smurf vs bo (rating jump)', [
-      ['smurf', 5, false],
-      ['bo', 5, false],
-    ]),
-  ];
-
+/**
+ * The fake engine, the API's producer queue on a fresh prefix, the webhook stand-in and the worker
+ * process, each removed on clean-up; resolves once the worker consumes jobs and is ready.
+ */
+async function startServices(db, databaseUrl, cleanup) {
   say('fake risk engine + worker process');
   const engine = await startFakeRiskEngine({ token: TOKEN });
   cleanup.push(() => engine.stop());
-  const prefix = `{gd-demo-${randomBytes(3).toString('hex')}}`;
+  const prefix = uniquePrefix('demo', 'gd');
   const producer = createProducerConnection(REDIS_URL);
   const queue = openRankedMatchQueue(producer, { prefix });
   cleanup.push(async () => {
@@ -124,58 +161,44 @@ async function main(cleanup) {
     await queue.close();
     producer.disconnect();
   });
-  const webhook = await startWebhook();
+  const webhook = await startWebhookReceiver({ kind: 'ok' }, { onReceive: printWebhookMessage });
   cleanup.push(() => webhook.close());
-  const worker = spawn(process.execPath, [CLI, 'run'], {
-    env: {
+  cleanup.push(stopAllProcesses);
+  const worker = await startWorker(
+    {
       ...process.env,
-      POSTGRES_URL: dbUrl,
+      POSTGRES_URL: databaseUrl,
       REDIS_URL,
       MODERATION_QUEUE_PREFIX: prefix,
-      MODERATION_WORKER_ADDR: '127.0.0.1:0',
       RISK_ENGINE_URL: engine.url,
       RISK_ENGINE_TOKEN: TOKEN,
-      MODERATION_WEBHOOK_URL: webhook.url,
+      MODERATION_WEBHOOK_URL: `${webhook.url}/api/webhooks/demo/${randomBytes(8).toString('hex')}`,
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
-  cleanup.push(async () => {
-    if (worker.exitCode === null && worker.signalCode === null) {
-      worker.kill('SIGKILL');
-      await exited;
-    }
-  });
-  let port;
-  let consuming = false;
-  let buffered = '';
-  worker.stdout.on('data', (chunk) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop();
-    for (const line of lines) {
-      const entry = JSON.parse(line);
-      if (entry.msg === 'moderation worker started') port = entry.port;
-      if (entry.msg === 'consuming jobs') consuming = true;
-      console.log(`  [worker] ${entry.msg}${entry.breaker ? ` (${entry.breaker})` : ''}`);
-    }
-  });
-  await until('the worker consumes jobs', () => consuming);
-  const health = async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
-    return `${response.status} ${await response.text()}`;
-  };
-  await until('the worker is ready', async () => (await health()).startsWith('200'));
-  console.log(`  GET /health/ready -> ${await health()}`);
+    'worker',
+    { onLine: printWorkerLine },
+  );
+  await worker.logs.waitFor(messageIncludes('consuming jobs'), 'the worker consumes jobs', remainingMs());
+  await until('the worker is ready', async () => (await health(worker)).startsWith('200'));
+  console.log(`  GET /health/ready -> ${await health(worker)}`);
+  return { db, engine, queue, webhook, worker };
+}
 
+/** Step 1: the matches are enqueued as the API does, and their signals and runs are stored. */
+async function analyseMatches({ db, queue }, first) {
   say('enqueue the matches (as the API does after persisting them)');
   for (const matchId of first)
     console.log(`  ${JSON.stringify(await enqueueRankedMatchPersisted(queue, matchId))}`);
   await untilRuns(db, first, ['analyzed']);
   await printSignals(db, first);
   await printRuns(db, first);
+}
 
+/**
+ * Step 2: with the engine down, new matches are deferred while the worker stays ready, and a player
+ * report reaches the webhook at once. Returns the deferred matches.
+ */
+async function engineDown({ db, engine, queue, webhook, worker }, seedMatch) {
   say('the engine goes down');
   await engine.down();
   const later = [
@@ -191,7 +214,7 @@ async function main(cleanup) {
   for (const matchId of later) await enqueueRankedMatchPersisted(queue, matchId);
   await untilRuns(db, later, ['deferred']);
   await printRuns(db, later);
-  console.log(`  GET /health/ready -> ${await health()}`);
+  console.log(`  GET /health/ready -> ${await health(worker)}`);
   console.log('  bo reports speedy for cheating (player reports never wait on the engine):');
   const report = await recordPlayerReport(db, {
     matchId: later[0],
@@ -202,10 +225,14 @@ async function main(cleanup) {
   });
   console.log(`  recordPlayerReport -> ${JSON.stringify(report)}`);
   await until('the report reaches the webhook', () =>
-    webhook.received.some((message) => JSON.stringify(message).includes(report.signalId)),
+    webhook.received.some((request) => JSON.stringify(request.body).includes(report.signalId)),
   );
   console.log('  the report was delivered to the moderators while the engine is still down');
+  return later;
+}
 
+/** Step 3: the engine comes back; the deferred matches are analysed and every notification delivered. */
+async function engineBack({ db, engine, webhook }, later) {
   say('the engine comes back: the deferred matches are analysed');
   await engine.up();
   await untilRuns(db, later, ['analyzed']);
@@ -218,46 +245,44 @@ async function main(cleanup) {
     return pending.rows[0].n === 0;
   });
   console.log(`  ${webhook.received.length} review notifications delivered to the moderation webhook`);
+}
 
+/** Step 4: SIGTERM; the worker drains and exits 0. */
+async function sigterm({ worker }) {
   say('SIGTERM');
-  worker.kill('SIGTERM');
-  const code = await exited;
+  const { code } = await worker.stop(30_000);
   console.log(`  worker exited with code ${code}`);
   if (code !== 0) throw new Error(`worker exited with ${code}`);
 }
 
-// A local stand-in for the moderators' Discord webhook: prints each message's title.
-async function startWebhook() {
-  const received = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const message = JSON.parse(body);
-      received.push(message);
-      console.log(`  [webhook] ${message.embeds?.[0]?.title ?? message.content}`);
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/api/webhooks/demo/${randomBytes(8).toString('hex')}`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+/** Prints each worker log line as it comes: its message, and the breaker state when it names one. */
+function printWorkerLine(text, stream) {
+  if (stream === 'stderr' || !text.startsWith('{')) {
+    console.error(text);
+    return;
+  }
+  const entry = JSON.parse(text);
+  console.log(`  [worker] ${entry.msg}${entry.breaker ? ` (${entry.breaker})` : ''}`);
 }
 
-async function until(what, predicate) {
-  while (!(await predicate())) {
-    if (Date.now() > DEADLINE) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Prints each message the moderators' webhook stand-in receives (its title). */
+function printWebhookMessage({ body }) {
+  console.log(`  [webhook] ${body.embeds?.[0]?.title ?? body.content}`);
+}
+
+/** `/health/ready` of the worker as `<status> <body>`. */
+async function health(worker) {
+  const response = await fetch(`${worker.baseUrl}/health/ready`);
+  return `${response.status} ${await response.text()}`;
+}
+
+function remainingMs() {
+  return Math.max(0, DEADLINE - Date.now());
+}
+
+/** Waits until `predicate` holds, within the demo's overall deadline. */
+function until(what, predicate) {
+  return pollUntil(predicate, { description: what, timeoutMs: remainingMs(), intervalMs: 100 });
 }
 
 async function untilRuns(db, matchIds, statuses) {
@@ -299,6 +324,11 @@ async function printRuns(db, matchIds) {
     [matchIds],
   );
   console.table(result.rows.map((row) => ({ ...row, match_id: row.match_id.slice(0, 8) })));
+}
+
+if (process.argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
 const cleanup = [];

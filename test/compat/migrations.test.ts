@@ -5,6 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forceSchemaVersion, MigrationError, migrateUp } from '@geoduels/moderation-worker';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  PG_ADMIN_URL,
+  runWorkerCli,
+  type TempDatabase,
+  WORKER_PACKAGE_DIR,
+} from '@geoduels/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertApiRows } from '../support/api-rows.js';
@@ -17,16 +25,8 @@ import {
   nonApiTables,
 } from '../support/api-tables.js';
 import { findApiWrites } from '../support/migration-sql-scan.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  DB_DIR,
-  PG_ADMIN_URL,
-  type TempDatabase,
-} from '../support/shared-services.js';
-import { runWorkerCli } from '../support/worker-process.js';
 
-const MIGRATIONS_DIR = join(DB_DIR, 'migrations');
+const MIGRATIONS_DIR = join(WORKER_PACKAGE_DIR, 'db', 'migrations');
 const WORKER_TABLE = 'moderation_worker_schema_migrations';
 
 /** The shipped migration versions, oldest first, and every file's SQL by name. */

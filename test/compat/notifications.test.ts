@@ -3,6 +3,22 @@
 // the outbox is shared with production's moderation worker, which claims its own type
 // (`moderation_incident_queued` in this era) with the statement written below as it runs it.
 import { randomUUID } from 'node:crypto';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  messageIncludes,
+  pollUntil,
+  REDIS_URL,
+  startWebhookReceiver,
+  startWorker,
+  stopAllProcesses,
+  type TempDatabase,
+  uniquePrefix,
+  type WebhookReceiver,
+  type WorkerEnv,
+  type WorkerProcess,
+  workerCliBuilt,
+} from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,25 +33,8 @@ import {
   insertPlayedMatch,
   insertUsers,
 } from '../../packages/moderation-worker/src/test-support/played-match.js';
-import { messageIncludes } from '../support/logs.js';
 import { metricSum, scrapeMetrics } from '../support/metrics.js';
 import { deliveredSignalId } from '../support/observe.js';
-import { pollUntil } from '../support/poll.js';
-import { stopAllProcesses } from '../support/processes.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  REDIS_URL,
-  type TempDatabase,
-  uniquePrefix,
-} from '../support/shared-services.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import {
-  startWorker,
-  type WorkerEnv,
-  type WorkerProcess,
-  workerCliBuilt,
-} from '../support/worker-process.js';
 
 /** Production's moderation worker's own notification type in this era. */
 const PRODUCTION_TYPE = 'moderation_incident_queued';

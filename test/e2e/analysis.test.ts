@@ -4,18 +4,22 @@
 import { randomUUID } from 'node:crypto';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import { JOB_NAME, rankedMatchJobId } from '@geoduels/moderation-worker';
+import {
+  messageIncludes,
+  pollUntil,
+  startWebhookReceiver,
+  startWorker,
+  stopAllProcesses,
+  type WebhookReceiver,
+  type WorkerProcess,
+} from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../support/expected-signals.js';
-import { messageIncludes } from '../support/logs.js';
 import { scrapeMetrics } from '../support/metrics.js';
 import { deliveryReport, expectExactlyOnce, runsByMatch, storedSignals } from '../support/observe.js';
-import { pollUntil } from '../support/poll.js';
-import { stopAllProcesses } from '../support/processes.js';
 import { createScenario, type Scenario } from '../support/scenario.js';
 import { findSecretLeaks, testSecrets } from '../support/secrets.js';
 import { seedEmptyMatch, seedRankedMatches } from '../support/seed.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { startWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const secrets = testSecrets();
 let scenario: Scenario;

@@ -4,16 +4,20 @@
 
 import { randomUUID } from 'node:crypto';
 import { rankedMatchJobId } from '@geoduels/moderation-worker';
+import {
+  type FakeEngineProcess,
+  pollUntil,
+  startFakeEngineProcess,
+  startWorker,
+  stopAllProcesses,
+  type WorkerProcess,
+} from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeEngineProcess, startFakeEngineProcess } from '../support/fake-engine-process.js';
 import { metricSum, scrapeMetrics } from '../support/metrics.js';
 import { runsByMatch } from '../support/observe.js';
-import { pollUntil } from '../support/poll.js';
-import { stopAllProcesses } from '../support/processes.js';
 import { createScenario, type Scenario } from '../support/scenario.js';
 import { testSecrets } from '../support/secrets.js';
-import { startWorker, type WorkerProcess } from '../support/worker-process.js';
 
 const secrets = testSecrets();
 let scenario: Scenario;
@@ -23,7 +27,7 @@ let worker: WorkerProcess;
 beforeAll(async () => {
   [scenario, engine] = await Promise.all([
     createScenario({ label: 'discovery', migrateWith: 'cli' }),
-    startFakeEngineProcess(secrets.engineToken),
+    startFakeEngineProcess({ token: secrets.engineToken }),
   ]);
   worker = await startWorker(
     scenario.workerEnv({

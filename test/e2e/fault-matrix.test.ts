@@ -3,8 +3,8 @@
 // machine, so the scenarios are gathered in this one file and run concurrently: most of their
 // time is spent waiting on the worker's own clocks (deferral backoff, breaker reset, stalled-job
 // detection), which overlaps well. The groups live in ./matrix/ (not collected on their own).
+import { stopAllProcesses } from '@geoduels/test-support';
 import { afterAll, describe, vi } from 'vitest';
-import { stopAllProcesses } from '../support/processes.js';
 import { engineOutageTests } from './matrix/engine-outage.js';
 import { engineResponseTests } from './matrix/engine-responses.js';
 import { lifecycleTests } from './matrix/lifecycle.js';

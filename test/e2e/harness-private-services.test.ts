@@ -1,10 +1,15 @@
+import {
+  type PrivatePostgres,
+  type PrivateRedis,
+  ping,
+  startPrivatePostgres,
+  startPrivateRedis,
+  stopAllProcesses,
+  uniquePrefix,
+} from '@geoduels/test-support';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.js';
-import { type PrivateRedis, ping, startPrivateRedis } from '../support/private-redis.js';
-import { stopAllProcesses } from '../support/processes.js';
-import { uniquePrefix } from '../support/shared-services.js';
 
 let redis: PrivateRedis | undefined;
 let postgres: PrivatePostgres | undefined;

@@ -1,10 +1,15 @@
+import {
+  LogLevel,
+  messageIncludes,
+  PollTimeoutError,
+  pollUntil,
+  spawnManaged,
+  startWebhookReceiver,
+  stopAllProcesses,
+} from '@geoduels/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LogLevel, messageIncludes } from '../support/logs.js';
 import { metricSum, parsePrometheus } from '../support/metrics.js';
-import { PollTimeoutError, pollUntil } from '../support/poll.js';
-import { spawnManaged, stopAllProcesses } from '../support/processes.js';
 import { findSecretLeaks } from '../support/secrets.js';
-import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 afterAll(stopAllProcesses);
 

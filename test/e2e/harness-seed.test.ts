@@ -1,7 +1,7 @@
+import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedEmptyMatch, seedRankedMatches } from '../support/seed.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../support/shared-services.js';
 
 let database: TempDatabase;
 let pool: pg.Pool;

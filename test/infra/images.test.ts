@@ -64,6 +64,15 @@ describe('.dockerignore', () => {
     }
     expect(isIgnored('packages/moderation-worker/src/cli.ts')).toBe(false);
   });
+
+  it("keeps the test workspaces' code out of the build context, but not their manifests", () => {
+    for (const code of ['test/e2e/analysis.test.ts', 'packages/test-support/src/index.ts']) {
+      expect(isIgnored(code), code).toBe(true);
+    }
+    for (const manifest of ['test/package.json', 'packages/test-support/package.json']) {
+      expect(isIgnored(manifest), manifest).toBe(false);
+    }
+  });
 });
 
 describe.each(images)('$dockerfile', (image) => {
@@ -130,6 +139,25 @@ describe.each(images)('$dockerfile', (image) => {
     const source = image.entryScript.replace('/dist/', '/src/').replace(/\.js$/, '.ts');
     expect(existsSync(path.join(REPO_ROOT, source)), `${source} exists`).toBe(true);
     if (cmd !== undefined) expect(execForm(cmd), 'CMD in exec form').not.toBeNull();
+  });
+
+  it('copies every workspace manifest before each npm ci, so it sees the workspace set of the lock file', async () => {
+    const root = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    for (const stage of stages) {
+      const ci = stage.instructions.findIndex((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+      if (ci === -1) continue;
+      const copied = stage.instructions
+        .slice(0, ci)
+        .filter((i) => i.keyword === 'COPY')
+        .flatMap((i) => copySpec(i.args).sources);
+      for (const workspace of root.workspaces) {
+        expect(copied, `${stage.name ?? stage.image}: ${workspace}/package.json`).toContain(
+          `${workspace}/package.json`,
+        );
+      }
+    }
   });
 
   it('runs as a non-root user and exposes its real port', () => {

@@ -1,10 +1,10 @@
+import type { ReceivedWebhook } from '@geoduels/test-support';
+import { pollUntil } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { expect } from 'vitest';
 import { expectedSignals, type SignalFacts, sortSignals } from './expected-signals.js';
-import { pollUntil } from './poll.js';
 import type { SeededMatch } from './seed.js';
-import type { ReceivedWebhook } from './webhook-receiver.js';
 
 /** One `risk_analysis_runs` row. */
 export interface RunRow {

@@ -4,12 +4,18 @@ import {
   migrateUp,
   openRankedMatchQueue,
 } from '@geoduels/moderation-worker';
+import {
+  createWorkerDatabase,
+  migrateWithCli,
+  type PrivatePostgres,
+  prepareWorkerSchema,
+  REDIS_URL,
+  uniquePrefix,
+  type WorkerEnv,
+} from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { PrivatePostgres } from './private-postgres.js';
-import { applyApiSchema, createTempDatabase, REDIS_URL, uniquePrefix } from './shared-services.js';
-import { runWorkerCli, type WorkerEnv } from './worker-process.js';
 
 /** Where one test file's worker lives: its database, Redis, queue prefix, and handles to observe them. */
 export interface Scenario {
@@ -53,25 +59,17 @@ export interface ScenarioOptions {
  */
 export async function createScenario(options: ScenarioOptions): Promise<Scenario> {
   const label = options.label.replace(/[^a-z0-9]/gi, '_').toLowerCase();
+  const migrate = options.migrateWith === 'cli' ? migrateWithCli : migrateUp;
   let databaseUrl: string;
   let drop: () => Promise<void>;
   if (options.postgres === undefined) {
-    const database = await createTempDatabase(`e2e_${label}`);
+    const database = await createWorkerDatabase(`e2e_${label}`, { migrate });
     databaseUrl = database.url;
     drop = () => database.drop();
   } else {
     databaseUrl = await options.postgres.createDatabase(`e2e_${label}`);
     drop = async () => undefined;
-  }
-  await applyApiSchema(databaseUrl);
-  if (options.migrateWith === 'cli') {
-    const migrated = await runWorkerCli(['migrate', 'up'], { POSTGRES_URL: databaseUrl });
-    if (migrated.exit.code !== 0) {
-      await drop();
-      throw new Error(`migrate up failed (${JSON.stringify(migrated.exit)}): ${migrated.logs.text()}`);
-    }
-  } else {
-    await migrateUp(databaseUrl);
+    await prepareWorkerSchema(databaseUrl, migrate);
   }
 
   const redisUrl = options.redisUrl ?? REDIS_URL;

@@ -3,12 +3,17 @@ import {
   type FakeRiskEngineOptions,
   startFakeRiskEngine,
 } from '@geoduels/fake-risk-engine';
-import { ReadinessMonitor } from './health.js';
+import {
+  startWebhookReceiver,
+  startWorker,
+  type WebhookReceiver,
+  type WorkerEnv,
+  type WorkerProcess,
+} from '@geoduels/test-support';
 import { scrapeMetrics } from './metrics.js';
+import { ReadinessMonitor } from './readiness-monitor.js';
 import { createScenario, type Scenario, type ScenarioOptions } from './scenario.js';
 import { findSecretLeaks, type SecretLeak, testSecrets } from './secrets.js';
-import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
-import { startWorker, type WorkerEnv, type WorkerProcess } from './worker-process.js';
 
 /**
  * One isolated world for a fault scenario: its own database and queue prefix, an in-process fake

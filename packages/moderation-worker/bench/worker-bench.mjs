@@ -10,13 +10,19 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import {
+  createWorkerDatabase,
+  deletePrefix,
+  migrateWithCli,
+  openTestPool,
+  REDIS_URL,
+  stopAllProcesses,
+} from '@geoduels/test-support';
 import { runClientBench } from './lib/client-bench.mjs';
-import { applySchema, createBenchDatabase } from './lib/database.mjs';
 import { measureBacklog, measureLatency, measureThroughput, WARM_UP_MATCHES } from './lib/phases.mjs';
-import { killAll, machineTicks } from './lib/processes.mjs';
+import { machineTicks } from './lib/processes.mjs';
 import { summariseProfile } from './lib/profile.mjs';
-import { benchPrefix, deletePrefix } from './lib/queue.mjs';
+import { benchPrefix } from './lib/queue.mjs';
 import { detailLines, resultTable } from './lib/report.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { imageNodeOptions, startEngine } from './lib/services.mjs';
@@ -29,6 +35,17 @@ const SIZES = {
 const LATENCY_RATE = 200;
 const LATENCY_WARM_SECONDS = 5;
 const PHASES = ['baseline', 'throughput', 'latency', 'backlog', 'client'];
+const USAGE = `usage: npm run bench [-- options]   (or node packages/moderation-worker/bench/worker-bench.mjs, after a build)
+
+  --full                    the full sizes (default: the CI sizes)
+  --matches N, --rounds N   throughput matches per run, interleaved rounds
+  --concurrency N           the worker's concurrency (default 128); --sweep 8,16,64 adds runs at these
+  --max-conns N             the pool size of the worker and the baseline (default 10)
+  --only LIST               phases to run: ${PHASES.join(',')}; --no-client skips the client's benchmark
+  --cpu-prof                also profile one throughput run of the worker
+  --worker-cli PATH, --worker-node-args=FLAGS, --node-options VALUE   how the worker is started
+
+See docs/performance.md for what each phase measures.`;
 
 const { values: args } = parseArgs({
   options: {
@@ -46,8 +63,13 @@ const { values: args } = parseArgs({
     'worker-cli': { type: 'string' },
     'worker-node-args': { type: 'string', default: '' },
     'node-options': { type: 'string', default: imageNodeOptions() },
+    help: { type: 'boolean', default: false },
   },
 });
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const sizes = { ...(args.full ? SIZES.full : SIZES.ci) };
 if (args.matches) sizes.throughput = positiveInt('--matches', args.matches);
 if (args.rounds) sizes.rounds = positiveInt('--rounds', args.rounds);
@@ -60,7 +82,7 @@ const options = {
   workerNodeArgs: args['worker-node-args'].split(' ').filter(Boolean),
   nodeOptions: args['node-options'],
 };
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUrl = REDIS_URL;
 
 function phases(list) {
   if (list === undefined) return new Set(PHASES);
@@ -91,7 +113,7 @@ let cleaning = null;
 async function cleanup() {
   cleaning ??= (async () => {
     await engine?.stop().catch(() => undefined);
-    killAll();
+    await stopAllProcesses();
     for (const prefix of prefixes) await deletePrefix(redisUrl, prefix).catch(() => undefined);
     await pool?.end().catch(() => undefined);
     await db?.drop().catch((error) => log(`could not drop ${db.name}: ${error.message}`));
@@ -107,9 +129,9 @@ process.once('SIGINT', () => {
 async function main() {
   const background = await backgroundLoad();
   const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
-  db = await createBenchDatabase();
-  await applySchema(db.url);
-  pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  // The API schema, then this project's migrations the way an operator applies them: `migrate up`.
+  db = await createWorkerDatabase('bench', { migrate: migrateWithCli });
+  pool = openTestPool(db.url, 3);
   const { rows } = await pool.query('SHOW server_version');
   const machine = `${availableParallelism()} cores (nproc), ${cpuModel}; Node ${process.version}; PostgreSQL ${rows[0].server_version}`;
   const seedCount = Math.max(

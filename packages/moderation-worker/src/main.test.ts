@@ -1,4 +1,11 @@
 import { createRiskEngineConfig } from '@geoduels/risk-client';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+  uniquePrefix,
+} from '@geoduels/test-support';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +15,6 @@ import { migrateUp, REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase, type Database } from './db/pool.js';
 import { type RunningWorker, run } from './main.js';
 import type { HealthSnapshot } from './runtime/readiness.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  REDIS_URL,
-  type TempDatabase,
-  uniquePrefix,
-} from './test-support/services.js';
 import { captureLogger, eventually, seedMatch } from './test-support/worker-harness.js';
 
 let temp: TempDatabase;

@@ -1,13 +1,19 @@
 // The real bin as a child process: SIGTERM drain, configuration errors, and secrets kept out of logs.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import {
+  type ManagedProcess,
+  REDIS_URL,
+  spawnManaged,
+  stopAllProcesses,
+  type TempDatabase,
+  uniquePrefix,
+  WORKER_CLI,
+} from '@geoduels/test-support';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRankedMatchPersisted } from './analysis/job.js';
 import type { Database } from './db/pool.js';
-import { REDIS_URL, type TempDatabase, uniquePrefix } from './test-support/services.js';
 import {
   createMigratedDatabase,
   eventually,
@@ -15,7 +21,6 @@ import {
   seedMatch,
 } from './test-support/worker-harness.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const TOKEN = 'process-secret-token-4711';
 const PG_PASSWORD = 'hunter2-never-logged';
 const MATCH = '80000000-0000-4000-8000-000000000001';
@@ -24,31 +29,27 @@ let temp: TempDatabase;
 let db: Database;
 let engine: FakeRiskEngine;
 const prefix = uniquePrefix('proc');
-const children: ChildProcess[] = [];
 
 interface Spawned {
-  child: ChildProcess;
+  child: ManagedProcess;
   stdout: () => string;
   stderr: () => string;
   exit: Promise<number | null>;
 }
 
 function spawnCli(args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawnManaged({
+    name: `moderation-worker ${args.join(' ')}`,
+    command: process.execPath,
+    args: [WORKER_CLI, ...args],
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    err += chunk;
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
+  return {
+    child,
+    stdout: () => child.logs.textOf('stdout'),
+    stderr: () => child.logs.textOf('stderr'),
+    exit: child.exited.then((exit) => exit.code),
+  };
 }
 
 function logLines(text: string): LogLine[] {
@@ -69,7 +70,7 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await stopAllProcesses();
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue('moderation.risk-analysis', { connection, prefix });
   await queue.obliterate({ force: true });
@@ -110,7 +111,7 @@ describe('the moderation-worker process', () => {
     }
     // The engine holds the request: the job is active when the signal arrives.
     await eventually(async () => (engine.requestCount() > 0 ? true : undefined));
-    worker.child.kill('SIGTERM');
+    worker.child.signal('SIGTERM');
     const ready = await eventually(async () => {
       const response = await fetch(`http://127.0.0.1:${started.port}/health/ready`).catch(() => undefined);
       if (!response) return undefined;

@@ -3,14 +3,12 @@
 // The three outages run concurrently, each in its own world (database, queue prefix, engine, worker).
 // Also: a match deferred past RISK_ANALYSIS_MAX_DEFER is abandoned, and `backfill` re-runs it.
 import { rankedMatchJobId } from '@geoduels/moderation-worker';
+import { messageIncludes, pollUntil, runWorkerCli } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
-import { messageIncludes } from '../../support/logs.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import { storedSignals, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
 import { seedRankedMatches } from '../../support/seed.js';
-import { runWorkerCli } from '../../support/worker-process.js';
 import { openWorld, type World } from '../../support/world.js';
 
 interface Outage {

@@ -2,12 +2,11 @@
 // malformed / schema-invalid / oversized bodies, and hostile bodies. Each test owns its world.
 import { HOSTILE_VARIANTS, type HostileVariant } from '@geoduels/fake-risk-engine';
 import { rankedMatchJobId } from '@geoduels/moderation-worker';
+import { LogLevel, messageIncludes, pollUntil } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
-import { LogLevel, messageIncludes } from '../../support/logs.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import { auditOutbox, runsByMatch, storedSignals, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
 import { type SeededMatch, seedRankedMatches } from '../../support/seed.js';
 import { openWorld } from '../../support/world.js';
 

@@ -1,11 +1,9 @@
 // Fault-matrix rows "SIGTERM mid-job" (drained, exit 0, readiness 503 from the first moment,
 // nothing lost) and "SIGKILL mid-job" (the stalled job runs again, no duplicates).
+import { httpStatus, messageIncludes, pollUntil } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
-import { httpStatus } from '../../support/health.js';
-import { messageIncludes } from '../../support/logs.js';
 import { auditOutbox, runsByMatch, storedSignals, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
 import { seedRankedMatches } from '../../support/seed.js';
 import { openWorld } from '../../support/world.js';
 

@@ -5,16 +5,20 @@
 // signal has exactly one outbox row, and readiness never dropped (Redis and PostgreSQL stayed up).
 // It runs inside the concurrent fault matrix so its CPU-heavy minute overlaps the SIGKILL test's wait.
 import type { FaultSpec } from '@geoduels/fake-risk-engine';
+import {
+  pollUntil,
+  startFakeEngineProcess,
+  startWorker,
+  type WorkerEnv,
+  type WorkerProcess,
+} from '@geoduels/test-support';
 import { expect, it } from 'vitest';
-import { startFakeEngineProcess } from '../../support/fake-engine-process.js';
-import { ReadinessMonitor } from '../../support/health.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import { expectExactlyOnce, runStatusCounts, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
+import { ReadinessMonitor } from '../../support/readiness-monitor.js';
 import { createScenario } from '../../support/scenario.js';
 import { findSecretLeaks, testSecrets } from '../../support/secrets.js';
 import { seedRankedMatches } from '../../support/seed.js';
-import { startWorker, type WorkerEnv, type WorkerProcess } from '../../support/worker-process.js';
 
 /** Matches in the load run; the CI default fits the 5-minute budget of the whole suite. */
 export const LOAD_MATCHES = Number(process.env.E2E_LOAD_MATCHES ?? 2_000);
@@ -46,7 +50,7 @@ export function loadTests(): void {
       const secrets = testSecrets();
       const [scenario, engine] = await Promise.all([
         createScenario({ label: 'load' }),
-        startFakeEngineProcess(secrets.engineToken),
+        startFakeEngineProcess({ token: secrets.engineToken }),
       ]);
       const workers: WorkerProcess[] = [];
       const monitors: ReadinessMonitor[] = [];

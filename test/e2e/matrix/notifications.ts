@@ -1,8 +1,8 @@
 // Fault-matrix rows "engine disabled" (jobs skipped, no engine traffic, reports and notifications
 // unaffected) and "a webhook that hangs" (analysis and readiness unaffected, delivered once later).
 import { recordPlayerReport } from '@geoduels/moderation-worker';
+import { LogLevel, pollUntil } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
-import { LogLevel } from '../../support/logs.js';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import {
   auditOutbox,
@@ -11,7 +11,6 @@ import {
   storedSignals,
   waitForRuns,
 } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
 import { seedRankedMatches } from '../../support/seed.js';
 import { openWorld } from '../../support/world.js';
 

@@ -1,12 +1,11 @@
 // Fault-matrix row "duplicate enqueue, redelivery, many replicas": three worker processes on one
 // queue; every match enqueued twice, then a batch re-enqueued by the operator command. One signal
 // row per dedupe key, one outbox row per queued signal, one webhook delivery per outbox row.
+import { pollUntil, runWorkerCli } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
 import { metricSum, scrapeMetrics } from '../../support/metrics.js';
 import { deliveryReport, expectExactlyOnce, runsByMatch, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
 import { seedRankedMatches } from '../../support/seed.js';
-import { runWorkerCli } from '../../support/worker-process.js';
 import { openWorld } from '../../support/world.js';
 
 const MATCHES = 300;

@@ -1,12 +1,9 @@
 // Fault-matrix row "Redis or PostgreSQL restart": on private instances started by the test (never
 // the shared ones), the worker goes not-ready while one is down, recovers by itself, loses no job.
+import { httpStatus, pollUntil, startPrivatePostgres, startPrivateRedis } from '@geoduels/test-support';
 import { expect, it } from 'vitest';
 import { expectedSignals, sortSignals } from '../../support/expected-signals.js';
-import { httpStatus } from '../../support/health.js';
 import { auditOutbox, storedSignals, waitForRuns } from '../../support/observe.js';
-import { pollUntil } from '../../support/poll.js';
-import { startPrivatePostgres } from '../../support/private-postgres.js';
-import { startPrivateRedis } from '../../support/private-redis.js';
 import { seedRankedMatches } from '../../support/seed.js';
 import { openWorld, type World } from '../../support/world.js';
 

@@ -2,20 +2,20 @@
 // its own process under test, and stops it before returning, whatever happens.
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deletePrefix, freePort } from '@geoduels/test-support';
 import { commitCount, commitTimes, installCommitClock, removeCommitClock } from './commit-clock.mjs';
 import { resetModerationTables } from './database.mjs';
 import {
   cpuBetween,
   cpuMs,
   cpuSplitMs,
-  freePort,
   machineTicks,
   peakRssMiB,
   processCpuSnapshot,
   waitFor,
 } from './processes.mjs';
-import { deletePrefix, openQueue } from './queue.mjs';
-import { startBaseline, startEngine, startWorker } from './services.mjs';
+import { openQueue } from './queue.mjs';
+import { outputTail, STOP_GRACE_MS, startBaseline, startEngine, startWorker } from './services.mjs';
 import { quantile } from './stats.mjs';
 
 /** Matches each throughput run analyses before it starts measuring. */
@@ -58,11 +58,11 @@ async function benchPostgresPids(ctx) {
 
 /** Jobs not finished yet (Redis counters only, cheap); throws when the process died or a job failed. */
 async function pendingJobs(queue, proc) {
-  if (!proc.running()) throw new Error(`${proc.label} exited:\n${proc.output()}`);
+  if (proc.exitState !== undefined) throw new Error(`${proc.name} exited:\n${outputTail(proc)}`);
   const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'paused', 'failed');
   if (counts.failed > 0) {
     const [failed] = await queue.getJobs(['failed'], 0, 0);
-    throw new Error(`${proc.label}: job ${failed?.id} failed: ${failed?.failedReason}`);
+    throw new Error(`${proc.name}: job ${failed?.id} failed: ${failed?.failedReason}`);
   }
   return counts.wait + counts.prioritized + counts.active + counts.delayed + counts.paused;
 }
@@ -86,7 +86,7 @@ async function runSummary(ctx) {
  */
 async function waitAnalysed(ctx, q, proc, expected, timeoutMs) {
   return waitFor(
-    `${proc.label}: ${expected} matches analysed`,
+    `${proc.name}: ${expected} matches analysed`,
     async () => {
       if ((await pendingJobs(q.queue, proc)) > 0) return null;
       const row = await runSummary(ctx);
@@ -114,7 +114,7 @@ async function withProcess(ctx, phase, start, fn) {
     return await fn(proc, q);
   } finally {
     await q.close();
-    await proc.stop();
+    await proc.stop(STOP_GRACE_MS);
     await deletePrefix(ctx.redisUrl, prefix);
   }
 }
@@ -137,7 +137,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
     await q.addAll(warm);
     await waitAnalysed(ctx, q, proc, warm.length, 60_000);
     await resetModerationTables(ctx.pool);
-    const lines0 = proc.lineCount();
+    const lines0 = proc.logs.raw.length;
     const batches0 = await batchTotals(proc);
     const split0 = cpuSplitMs(proc.pid);
     const snapshot0 = processCpuSnapshot();
@@ -153,7 +153,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
     const used = cpuBetween(
       snapshot0,
       processCpuSnapshot(),
-      { [kind]: proc.pid, engine: ctx.engine.pid, driver: process.pid },
+      { [kind]: proc.pid, engine: ctx.engine.process.pid, driver: process.pid },
       await benchPostgresPids(ctx),
     );
     const seconds = (done.last_ms - t0) / 1000;
@@ -181,7 +181,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
       signalsPerMatch: rows[0].signals / ids.length,
       storedDigest: rows[0].digest,
       outboxRows: rows[0].outbox,
-      logLines: proc.lineCount() - lines0,
+      logLines: proc.logs.raw.length - lines0,
     };
   });
 }
@@ -274,7 +274,7 @@ export async function measureBacklog(ctx, { matches, idleSeconds, concurrency })
       });
       const counts0 = await q.queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'paused');
       const runs0 = await runSummary(ctx);
-      const lines0 = proc.lineCount();
+      const lines0 = proc.logs.raw.length;
       const cpu0 = cpuMs(proc.pid);
       const w0 = performance.now();
       // Bounded: one sleep per second of the window, and the window is a fixed length.
@@ -282,7 +282,7 @@ export async function measureBacklog(ctx, { matches, idleSeconds, concurrency })
       const idleCpuMs = cpuMs(proc.pid) - cpu0;
       const idleWindowMs = performance.now() - w0;
       const runs1 = await runSummary(ctx);
-      const idleLogLines = proc.lineCount() - lines0;
+      const idleLogLines = proc.logs.raw.length - lines0;
 
       engine = await startEngine(port);
       const back = Date.now();
@@ -294,7 +294,7 @@ export async function measureBacklog(ctx, { matches, idleSeconds, concurrency })
       const used = cpuBetween(
         snapshot0,
         processCpuSnapshot(),
-        { worker: proc.pid, engine: engine.pid, driver: process.pid },
+        { worker: proc.pid, engine: engine.process.pid, driver: process.pid },
         await benchPostgresPids(ctx),
       );
       const drainWindowMs = Date.now() - back;

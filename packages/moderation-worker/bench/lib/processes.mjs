@@ -1,64 +1,11 @@
-// Child processes under measurement (the worker, the baseline, the fake engine) and what the
-// kernel says about them: CPU ticks from /proc/<pid>/stat, peak RSS (VmHWM) from /proc/<pid>/status.
-import { spawn } from 'node:child_process';
+// What the kernel says about the processes under measurement (started through @geoduels/test-support):
+// CPU ticks from /proc/<pid>/stat, peak RSS (VmHWM) from /proc/<pid>/status; and the bounded wait
+// every phase uses.
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Kernel clock ticks per second (USER_HZ); 100 on every mainstream Linux build. */
 const CLK_TCK = 100;
-const live = new Set();
-
-/**
- * Starts `node <args>` with `env` added to this process's environment. Output is kept (bounded)
- * for error reports; `onLine` sees every stdout line.
- */
-export function startNode(label, args, env, { onLine } = {}) {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  const tail = [];
-  let lines = 0;
-  const keep = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line) continue;
-      lines += 1;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      onLine?.(line);
-    }
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  exited.then(() => live.delete(child));
-  return {
-    label,
-    pid: child.pid,
-    exited,
-    output: () => tail.join('\n'),
-    /** True until the process has exited. */
-    running: () => child.exitCode === null && child.signalCode === null,
-    /** Lines written to stdout and stderr so far (log volume). */
-    lineCount: () => lines,
-    /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
-    async stop(graceMs = 30_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
-    },
-  };
-}
-
-/** Kills every child still running (the last line of defence in the benchmark's cleanup). */
-export function killAll() {
-  for (const child of live) child.kill('SIGKILL');
-}
 
 /** CPU time (user + system) a process has used so far, in milliseconds. */
 export function cpuMs(pid) {
@@ -132,18 +79,6 @@ export function machineTicks() {
   return { busy: total - idle, total };
 }
 
-/** A free loopback TCP port (bound, read, released). */
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * Polls `check` every `intervalMs` until it returns a truthy value or `timeoutMs` passes;
  * throws with `what` on timeout (and passes on whatever `check` throws). Every wait in the benchmark goes through here, so none is unbounded.
@@ -155,16 +90,5 @@ export async function waitFor(what, check, { timeoutMs, intervalMs = 100 }) {
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
-  }
-}
-
-/** True when `GET url` answers 2xx; false when it answers otherwise or not at all. */
-export async function httpOk(url) {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,5 @@
-// Enqueueing through the worker's own queue contract (built dist), and removing a phase's keys.
-import { randomBytes } from 'node:crypto';
+// Enqueueing through the worker's own queue contract (built dist), under a prefix of each phase's own.
+import { uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from '../../dist/index.js';
 
@@ -7,7 +7,7 @@ const BULK = 500;
 
 /** A fresh hash-tagged BullMQ prefix, so each phase starts from an empty queue. */
 export function benchPrefix(phase) {
-  return `{gdbench-${phase}-${randomBytes(4).toString('hex')}}`;
+  return uniquePrefix(phase, 'gdbench');
 }
 
 /** The analysis queue under `prefix`, with the producer's job options; `close()` ends its connection. */
@@ -36,19 +36,4 @@ export function openQueue(redisUrl, prefix) {
       connection.disconnect();
     },
   };
-}
-
-/** Deletes every key under `prefix` (SCAN + UNLINK in batches; bounded by the key count). */
-export async function deletePrefix(redisUrl, prefix) {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

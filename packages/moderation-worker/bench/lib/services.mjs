@@ -1,14 +1,20 @@
 // Starting the processes under test, each ready before it is measured: the worker (the real
-// `moderation-worker run`), the baseline, and the fake engine.
+// `moderation-worker run`), the baseline, and the fake engine (its own bin), all through the shared
+// process helpers of @geoduels/test-support.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, httpOk, startNode, waitFor } from './processes.mjs';
+import {
+  spawnManaged,
+  startFakeEngineProcess,
+  startWorker as startWorkerProcess,
+} from '@geoduels/test-support';
+import { waitFor } from './processes.mjs';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const BASELINE = fileURLToPath(new URL('../baseline.mjs', import.meta.url));
-const ENGINE = fileURLToPath(new URL('../fake-engine.mjs', import.meta.url));
 const DOCKERFILE = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
+/** How long a stopped process may drain after SIGTERM before it is killed. */
+export const STOP_GRACE_MS = 30_000;
 
 /**
  * The NODE_OPTIONS the worker's image sets (`ENV NODE_OPTIONS=...` in its Dockerfile), so the
@@ -20,15 +26,16 @@ export function imageNodeOptions() {
 }
 
 /** Environment shared by the worker and the baseline, so both run with the same settings. */
-function workerEnv(ctx, prefix, engineUrl, concurrency, port) {
+function workerEnv(ctx, prefix, engineUrl, concurrency) {
   return {
+    ...process.env,
     POSTGRES_URL: ctx.databaseUrl,
     POSTGRES_MAX_CONNS: String(ctx.options.maxConns),
     POSTGRES_PGBOUNCER: 'false',
     REDIS_URL: ctx.redisUrl,
     MODERATION_QUEUE_NAME: 'moderation.risk-analysis',
     MODERATION_QUEUE_PREFIX: prefix,
-    MODERATION_WORKER_ADDR: `127.0.0.1:${port}`,
+    MODERATION_WORKER_ADDR: '127.0.0.1:0',
     MODERATION_WORKER_CONCURRENCY: String(concurrency),
     RISK_ENGINE_URL: engineUrl,
     RISK_ENGINE_TOKEN: '',
@@ -40,30 +47,27 @@ function workerEnv(ctx, prefix, engineUrl, concurrency, port) {
 
 /** `node dist/cli.js run`, ready when /health/ready answers 200; `cpuProfDir` turns on --cpu-prof. */
 export async function startWorker(ctx, { prefix, engineUrl, concurrency, cpuProfDir }) {
-  const port = await freePort();
   const profiling = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const proc = startNode(
+  const worker = await startWorkerProcess(
+    { ...workerEnv(ctx, prefix, engineUrl, concurrency), NODE_OPTIONS: ctx.options.nodeOptions },
     'worker',
-    [...profiling, ...ctx.options.workerNodeArgs, ctx.options.workerCli ?? CLI, 'run'],
-    { ...workerEnv(ctx, prefix, engineUrl, concurrency, port), NODE_OPTIONS: ctx.options.nodeOptions },
-  );
-  const readyUrl = `http://127.0.0.1:${port}/health/ready`;
-  await waitFor(
-    'the worker to be ready',
-    async () => {
-      if (!proc.running()) throw new Error(`the worker exited before it was ready:\n${proc.output()}`);
-      return httpOk(readyUrl);
+    {
+      nodeArgs: [...profiling, ...ctx.options.workerNodeArgs],
+      ...(ctx.options.workerCli !== undefined && { cli: ctx.options.workerCli }),
     },
-    { timeoutMs: READY_TIMEOUT_MS },
   );
-  return Object.assign(proc, { healthUrl: `http://127.0.0.1:${port}/health` });
+  await worker.waitReady(READY_TIMEOUT_MS);
+  return Object.assign(worker, { healthUrl: `${worker.baseUrl}/health` });
 }
 
 /** The baseline process, ready when it prints `ready`. */
 export async function startBaseline(ctx, { prefix, engineUrl, concurrency }) {
   let ready = false;
-  const env = workerEnv(ctx, prefix, engineUrl, concurrency, 0);
-  const proc = startNode('baseline', [BASELINE], env, {
+  const proc = spawnManaged({
+    name: 'baseline',
+    command: process.execPath,
+    args: [BASELINE],
+    env: workerEnv(ctx, prefix, engineUrl, concurrency),
     onLine: (line) => {
       if (line === 'ready') ready = true;
     },
@@ -71,7 +75,8 @@ export async function startBaseline(ctx, { prefix, engineUrl, concurrency }) {
   await waitFor(
     'the baseline to be ready',
     async () => {
-      if (!proc.running()) throw new Error(`the baseline exited before it was ready:\n${proc.output()}`);
+      if (proc.exitState !== undefined)
+        throw new Error(`the baseline exited before it was ready:\n${outputTail(proc)}`);
       return ready;
     },
     { timeoutMs: READY_TIMEOUT_MS },
@@ -79,26 +84,12 @@ export async function startBaseline(ctx, { prefix, engineUrl, concurrency }) {
   return proc;
 }
 
-/** The fake engine on `port` (0 = any), ready when it prints its URL. */
-export async function startEngine(port = 0) {
-  let url = null;
-  const proc = startNode(
-    'fake-engine',
-    [ENGINE],
-    { PORT: String(port) },
-    {
-      onLine: (line) => {
-        if (line.startsWith('ready ')) url = line.slice(6).trim();
-      },
-    },
-  );
-  await waitFor(
-    'the fake engine to listen',
-    async () => {
-      if (!proc.running()) throw new Error(`the fake engine exited before it listened:\n${proc.output()}`);
-      return url !== null;
-    },
-    { timeoutMs: READY_TIMEOUT_MS },
-  );
-  return Object.assign(proc, { url });
+/** The fake engine (no token, request recording off) on `port` (0 = any), ready once it listens. */
+export function startEngine(port = 0) {
+  return startFakeEngineProcess({ port });
+}
+
+/** The last lines a process printed, for error reports. */
+export function outputTail(proc, lines = 40) {
+  return proc.logs.raw.slice(-lines).join('\n');
 }

@@ -10,7 +10,7 @@ import type { Database } from '../db/pool.js';
 import { type RunningWorker, run } from '../main.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
 import type { HealthSnapshot } from '../runtime/readiness.js';
-import { openTestPool, REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
+import { openTestPool, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import {
   captureLogger,
   createMigratedDatabase,

@@ -1,7 +1,7 @@
 import { FACTS_VERSION } from '@geoduels/risk-client/signals';
+import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
-import type { TempDatabase } from '../test-support/services.js';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
 import { eventsFromColumns, loadMatchFacts } from './facts.js';
 

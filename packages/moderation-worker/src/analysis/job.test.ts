@@ -1,8 +1,8 @@
+import { REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { type Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
-import { REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
 import { createMigratedDatabase, eventually, seedMatch } from '../test-support/worker-harness.js';
 import { backfill } from './backfill.js';
 import {

@@ -1,7 +1,7 @@
 import type { RiskSignal } from '@geoduels/risk-client/signals';
+import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
-import type { TempDatabase } from '../test-support/services.js';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
 import { batchedMatchStore, directMatchStore } from './match-io.js';
 import type { AnalysisToStore } from './match-store.js';

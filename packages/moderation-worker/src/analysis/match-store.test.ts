@@ -4,7 +4,7 @@ import type { RiskSignal } from '@geoduels/risk-client/signals';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
 import { sampleAnswer } from '../test-support/sample-answer.js';
-import type { TempDatabase } from '../test-support/services.js';
+import type { TempDatabase } from '@geoduels/test-support';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
 import { directMatchStore } from './match-io.js';
 import type { MatchStore } from './match-store.js';

@@ -1,8 +1,8 @@
 import type { FakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { RiskClient } from '@geoduels/risk-client';
+import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
-import type { TempDatabase } from '../test-support/services.js';
 import {
   captureLogger,
   clientFor,

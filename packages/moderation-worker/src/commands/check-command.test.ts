@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { applyApiSchema, createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,13 +10,6 @@ import { openRankedMatchQueue } from '../analysis/job.js';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { closedPort } from '../test-support/closed-port.js';
 import { captureOutput } from '../test-support/output.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  REDIS_URL,
-  type TempDatabase,
-  uniquePrefix,
-} from '../test-support/services.js';
 import { checkCommand } from './check-command.js';
 
 const TOKEN = 'engine-token-must-stay-hidden';

@@ -5,11 +5,11 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
 import { migrateUp } from '../db/migrate.js';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '../test-support/services.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const TOKEN = 'live-engine-token-never-printed';

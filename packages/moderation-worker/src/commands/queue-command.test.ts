@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { REDIS_URL, uniquePrefix } from '@geoduels/test-support';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_NAME, openRankedMatchQueue } from '../analysis/job.js';
 import { captureOutput } from '../test-support/output.js';
-import { REDIS_URL, uniquePrefix } from '../test-support/services.js';
 import { queueCommand } from './queue-command.js';
 import type { QueueStatus } from './queue-status.js';
 

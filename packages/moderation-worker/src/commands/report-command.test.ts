@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPlayedMatch } from '../test-support/played-match.js';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { reportCommand } from './report-command.js';
 

@@ -1,10 +1,10 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../errors.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '../test-support/services.js';
 import {
   forceSchemaVersion,
   MIGRATION_LOCK_KEY,

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  openTestPool,
+  startWebhookReceiver,
+  type TempDatabase,
+  type WebhookReceiver,
+} from '@geoduels/test-support';
 import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordPlayerReport } from '../reports/index.js';
 import { insertPlayedMatch } from '../test-support/played-match.js';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, type OutboxDeliveryOptions, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
@@ -500,58 +503,14 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
   )?.value;
 }
 
-interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: unknown;
-}
+/** The shared webhook stand-in, its URL at the Discord-style path, with an event per request it answered. */
+type TestWebhook = WebhookReceiver & { events: EventEmitter };
 
-type Responder = (response: ServerResponse, request: ReceivedRequest) => void;
-
-interface TestWebhook {
-  url: string;
-  port: number;
-  received: ReceivedRequest[];
-  events: EventEmitter;
-  /** Queues how the next request is answered; unqueued requests get 204. */
-  respondNext(responder: Responder): void;
-  close(): Promise<void>;
-}
-
-/** A local stand-in for the Discord webhook on a loopback port. */
 async function startTestWebhook(port = 0): Promise<TestWebhook> {
-  const received: ReceivedRequest[] = [];
-  const responders: Responder[] = [];
   const events = new EventEmitter();
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const entry = {
-        method: request.method ?? '',
-        path: request.url ?? '',
-        headers: request.headers,
-        body: JSON.parse(text),
-      };
-      received.push(entry);
-      (responders.shift() ?? ((res: ServerResponse) => res.writeHead(204).end()))(response, entry);
-      events.emit('request', entry);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${actual}${HOOK_PATH}`,
-    port: actual,
-    received,
-    events,
-    respondNext: (responder) => responders.push(responder),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const receiver = await startWebhookReceiver(
+    { kind: 'ok' },
+    { port, onReceive: (request) => events.emit('request', request) },
+  );
+  return { ...receiver, url: `${receiver.url}${HOOK_PATH}`, events };
 }

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { openTestPool, startWebhookReceiver, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { type OutboxDelivery, startOutboxDelivery } from './delivery.js';
 import { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
@@ -40,22 +38,20 @@ it('delivers each notification of a shared backlog exactly once with two replica
   const done = new Promise<void>((resolve) => {
     allDelivered = resolve;
   });
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const signal = (body.embeds[0].fields as { name: string; value: string }[]).find(
-        (f) => f.name === 'Signal',
-      );
-      const id = signal?.value.replaceAll('`', '') ?? 'missing';
-      deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
-      response.writeHead(204).end();
-      if (deliveries.size === BACKLOG) allDelivered();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhooks/1/token`;
+  const webhook = await startWebhookReceiver(
+    { kind: 'ok' },
+    {
+      onReceive: ({ body }) => {
+        const fields = (body as { embeds: { fields: { name: string; value: string }[] }[] }).embeds[0]!
+          .fields;
+        const signal = fields.find((f) => f.name === 'Signal');
+        const id = signal?.value.replaceAll('`', '') ?? 'missing';
+        deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+        if (deliveries.size === BACKLOG) allDelivered();
+      },
+    },
+  );
+  const url = `${webhook.url}/api/webhooks/1/token`;
 
   // Two replicas: separate pools, registries and loops, all claiming the same rows at once.
   const registries = [new Registry(), new Registry()];
@@ -75,8 +71,7 @@ it('delivers each notification of a shared backlog exactly once with two replica
     await done;
   } finally {
     await Promise.all(replicas.map((replica) => replica.stop()));
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await webhook.close();
   }
 
   expect(deliveries.size).toBe(BACKLOG);

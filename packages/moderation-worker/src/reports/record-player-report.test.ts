@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
 import { insertPlayedMatch, insertUsers } from '../test-support/played-match.js';
-import { openTestPool, type TempDatabase } from '../test-support/services.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { normalizeReportCategory, type PlayerReportInput, recordPlayerReport } from './index.js';
 

@@ -1,13 +1,8 @@
+import { applyApiSchema, createTempDatabase, REDIS_URL, type TempDatabase } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  REDIS_URL,
-  type TempDatabase,
-} from '../test-support/services.js';
 import { captureLogger, createMigratedDatabase, eventually } from '../test-support/worker-harness.js';
 import { createReadiness } from './readiness.js';
 

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { type Detector, type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import { createRiskClient, createRiskEngineConfig, type RiskClient } from '@geoduels/risk-client';
 import type { RawSignal } from '@geoduels/risk-client/signals';
+import { createWorkerDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { type Job, Queue, QueueEvents, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,20 +17,10 @@ import { migrateUp } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
-import {
-  applyApiSchema,
-  createTempDatabase,
-  REDIS_URL,
-  type TempDatabase,
-  uniquePrefix,
-} from './services.js';
 
 /** A fresh database with the API schema and every migration applied; `drop()` removes it. */
-export async function createMigratedTempDatabase(label: string): Promise<TempDatabase> {
-  const temp = await createTempDatabase(label);
-  await applyApiSchema(temp.url);
-  await migrateUp(temp.url);
-  return temp;
+export function createMigratedTempDatabase(label: string): Promise<TempDatabase> {
+  return createWorkerDatabase(label, { migrate: migrateUp });
 }
 
 /** createMigratedTempDatabase, plus the worker's own pool on it. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { startOnFreePort } from './ports.js';
+import { runSql } from './run-sql.js';
 
 const run = promisify(execFile);
 
@@ -78,13 +79,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     adminUrl: urlFor('postgres'),
     urlFor,
     async createDatabase(name) {
-      const client = new pg.Client({ connectionString: urlFor('postgres') });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-      } finally {
-        await client.end();
-      }
+      await runSql(urlFor('postgres'), `CREATE DATABASE ${pg.escapeIdentifier(name)}`);
       return urlFor(name);
     },
     stop: () => stop('fast'),

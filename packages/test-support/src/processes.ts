@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { LogCapture } from './logs.js';
+import { type LineListener, LogCapture } from './log-capture.js';
 
 /** How a managed process ended. */
 export interface ExitState {
@@ -15,6 +15,8 @@ export interface SpawnOptions {
   args: string[];
   env: Record<string, string | undefined>;
   cwd?: string;
+  /** Sees every output line as it arrives (the lines are captured in `logs` either way). */
+  onLine?: LineListener;
 }
 
 /** A child process whose output is captured and whose lifetime the test controls. */
@@ -47,7 +49,7 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
   if (child.pid === undefined) {
     throw new Error(`${options.name}: could not start ${options.command} (no pid)`);
   }
-  const logs = new LogCapture();
+  const logs = new LogCapture(options.onLine);
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => logs.push('stdout', chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => logs.push('stderr', chunk));
   child.stdout?.on('end', () => logs.end('stdout'));

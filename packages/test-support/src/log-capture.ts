@@ -10,6 +10,12 @@ export interface LogLine {
 /** pino's numeric levels, for filtering captured lines. */
 export const LogLevel = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
 
+/** Which of a process's output streams a line came from. */
+export type OutputStream = 'stdout' | 'stderr';
+
+/** Sees every complete line as it arrives, JSON or not (to print or react to output live). */
+export type LineListener = (text: string, stream: OutputStream) => void;
+
 type Waiter = { predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void };
 
 /**
@@ -24,8 +30,10 @@ export class LogCapture {
   private readonly partial = { stdout: '', stderr: '' };
   private readonly waiters = new Set<Waiter>();
 
+  constructor(private readonly onLine?: LineListener) {}
+
   /** Feeds a chunk read from one of the process's streams. */
-  push(stream: 'stdout' | 'stderr', chunk: string): void {
+  push(stream: OutputStream, chunk: string): void {
     const text = this.partial[stream] + chunk;
     const pieces = text.split('\n');
     this.partial[stream] = pieces.pop() ?? '';
@@ -33,7 +41,7 @@ export class LogCapture {
   }
 
   /** Flushes a trailing line that had no newline (called when the stream ends). */
-  end(stream: 'stdout' | 'stderr'): void {
+  end(stream: OutputStream): void {
     if (this.partial[stream] !== '') this.addLine(stream, this.partial[stream]);
     this.partial[stream] = '';
   }
@@ -46,6 +54,15 @@ export class LogCapture {
   /** All captured output as one string (for secret scans and failure messages). */
   text(): string {
     return this.raw.join('\n');
+  }
+
+  /** The lines of one stream, without the stream prefix, joined by newlines. */
+  textOf(stream: OutputStream): string {
+    const prefix = `${stream}: `;
+    return this.raw
+      .filter((line) => line.startsWith(prefix))
+      .map((line) => line.slice(prefix.length))
+      .join('\n');
   }
 
   /** Resolves with the first line (already captured or future) that satisfies `predicate`. */
@@ -68,8 +85,9 @@ export class LogCapture {
     });
   }
 
-  private addLine(stream: 'stdout' | 'stderr', text: string): void {
+  private addLine(stream: OutputStream, text: string): void {
     this.raw.push(`${stream}: ${text}`);
+    this.onLine?.(text, stream);
     const parsed = parseJsonLine(text);
     if (parsed === undefined) return;
     this.lines.push(parsed);

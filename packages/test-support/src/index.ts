@@ -1,0 +1,57 @@
+// Test, benchmark and demo helpers shared across the repository. Private: never published, never in
+// an image.
+export { API_SCHEMA_FILE, applyApiSchema } from './api-schema.js';
+export {
+  FAKE_ENGINE_BIN,
+  type FakeEngineProcess,
+  type FakeEngineProcessOptions,
+  startFakeEngineProcess,
+} from './fake-engine-process.js';
+export { httpStatus } from './http-status.js';
+export {
+  type LineListener,
+  LogCapture,
+  LogLevel,
+  type LogLine,
+  messageIncludes,
+  type OutputStream,
+} from './log-capture.js';
+export { FAKE_ENGINE_PACKAGE_DIR, WORKER_PACKAGE_DIR } from './paths.js';
+export { type PollOptions, PollTimeoutError, pollUntil } from './poll.js';
+export { freePort, startOnFreePort } from './ports.js';
+export { PG_BIN, type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
+export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
+export {
+  type ExitState,
+  type ManagedProcess,
+  type SpawnOptions,
+  spawnManaged,
+  stopAllProcesses,
+} from './processes.js';
+export { deletePrefix, REDIS_URL, uniquePrefix } from './redis-prefix.js';
+export { createTempDatabase, PG_ADMIN_URL, type TempDatabase, tempDatabaseName } from './temp-database.js';
+export { openTestPool } from './test-pool.js';
+export {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookBehaviour,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+  type WebhookResponder,
+} from './webhook-receiver.js';
+export {
+  type CliRun,
+  MigrateCommandError,
+  migrateWithCli,
+  runWorkerCli,
+  WORKER_CLI,
+  type WorkerEnv,
+  workerCliBuilt,
+} from './worker-cli.js';
+export {
+  createWorkerDatabase,
+  type MigrateUp,
+  prepareWorkerSchema,
+  type WorkerDatabaseOptions,
+} from './worker-database.js';
+export { startWorker, type WorkerProcess, type WorkerProcessOptions } from './worker-process.js';
