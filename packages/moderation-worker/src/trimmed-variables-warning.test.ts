@@ -1,7 +1,7 @@
+import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerConfigFromEnv } from './config.js';
 import { run } from './main.js';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { captureLogger } from './test-support/worker-harness.js';
 
 const TOKEN = 'tok-Trimmed-Secret-4711';

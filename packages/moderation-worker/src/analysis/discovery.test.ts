@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRiskEngineConfig } from '@geoduels/risk-client';
+import { openTestPool, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -10,7 +11,6 @@ import type { Database } from '../db/pool.js';
 import { type RunningWorker, run } from '../main.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
 import type { HealthSnapshot } from '../runtime/readiness.js';
-import { openTestPool, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import {
   captureLogger,
   createMigratedDatabase,

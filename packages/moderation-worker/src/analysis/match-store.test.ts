@@ -1,10 +1,10 @@
 // The rows the PostgreSQL match store writes for each call the flow makes (the flow itself is
 // tested against an in-memory store in analyze-match.test.ts).
 import type { RiskSignal } from '@geoduels/risk-client/signals';
+import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
 import { sampleAnswer } from '../test-support/sample-answer.js';
-import type { TempDatabase } from '@geoduels/test-support';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
 import { directMatchStore } from './match-io.js';
 import type { MatchStore } from './match-store.js';

@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
-import { applyApiSchema, createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  type TempDatabase,
+  uniquePrefix,
+} from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

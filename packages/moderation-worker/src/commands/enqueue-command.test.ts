@@ -1,9 +1,9 @@
+import { REDIS_URL, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue, rankedMatchJobId } from '../analysis/job.js';
 import { closedPort } from '../test-support/closed-port.js';
 import { captureOutput } from '../test-support/output.js';
-import { REDIS_URL, uniquePrefix } from '@geoduels/test-support';
 import { enqueueCommand } from './enqueue-command.js';
 
 const MATCH_A = '1c0d5a77-8f3e-4b8e-9a43-2f1e7d6c5b01';

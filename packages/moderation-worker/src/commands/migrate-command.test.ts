@@ -1,8 +1,8 @@
+import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../db/migrate.js';
 import { readMigrationFiles } from '../db/migration-files.js';
 import { captureOutput } from '../test-support/output.js';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
 import { MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
 
 let temp: TempDatabase;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../test-support/played-match.js';
-import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import { SIGNAL_QUEUED, signalDedupeKey } from './outbox-payload.js';
 import { parseQueuedSignalPayload } from './payload-schema.js';

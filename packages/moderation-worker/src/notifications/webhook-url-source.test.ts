@@ -1,6 +1,6 @@
+import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
 import {
   fixedWebhookUrl,
