@@ -2,6 +2,7 @@ import type { FakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { RiskClient } from '@geoduels/risk-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
+import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
 import type { TempDatabase } from '../test-support/services.js';
 import {
   clientFor,
@@ -33,8 +34,9 @@ async function newMatch(): Promise<string> {
   seq += 1;
   const matchId = `40000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   await seedMatch(db, matchId, [
-    { userId: A, events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']] },
-    { userId: B, events: [[1, 3000, 6000, 0.1, '2026-02-28T10:00:00Z']] },
+    { userId: A, displayName: 'Ada', events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']] },
+    // No display name: review notifications name B by id.
+    { userId: B, displayName: '', events: [[1, 3000, 6000, 0.1, '2026-02-28T10:00:00Z']] },
   ]);
   return matchId;
 }
@@ -56,8 +58,9 @@ async function signalRows(matchId: string) {
 
 async function outboxRows(matchId: string) {
   const result = await db.pool.query(
-    `SELECT o.type, o.dedupe_key, o.payload_json, o.attempts, o.sent_at, s.id AS signal_id
-     FROM notification_outbox o JOIN moderation_signals s ON o.dedupe_key = 'moderation_signal_queued:' || s.id
+    `SELECT o.type, o.dedupe_key, o.payload_json, o.attempts, o.sent_at, o.last_error,
+            o.next_attempt_at <= now() AS due, s.id AS signal_id
+     FROM notification_outbox o JOIN moderation_signals s ON (o.payload_json->>'signalId')::bigint = s.id
      WHERE s.match_id = $1 ORDER BY s.subject_user_id, s.reason_code`,
     [matchId],
   );
@@ -165,7 +168,7 @@ describe('analysing a match', () => {
         reason_code: 'erratic',
         score: 0.4,
         recommended_queue: true,
-        payload_json: null,
+        payload_json: {},
         occurred_at: '2026-02-28T10:07:00Z',
       },
       {
@@ -178,46 +181,49 @@ describe('analysing a match', () => {
         reason_code: 'slow',
         score: 0.1,
         recommended_queue: false,
-        payload_json: null,
+        payload_json: {},
         occurred_at: '2026-02-28T10:06:00Z',
       },
     ]);
     const outbox = await outboxRows(matchId);
-    expect(outbox.map(({ signal_id, ...row }) => ({ ...row, signal_id: typeof signal_id }))).toEqual([
+    const [first, second] = outbox.map((row) => String(row.signal_id));
+    expect(outbox.map(({ signal_id: _, ...row }) => row)).toEqual([
       {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[0].signal_id}`,
+        type: SIGNAL_QUEUED,
+        dedupe_key: signalDedupeKey(first!),
         payload_json: {
-          signalId: outbox[0].signal_id,
-          source: 'risk_engine',
+          signalId: Number(first),
           subjectUserId: A,
-          matchId,
-          reporterUserId: null,
-          signalType: 'aim',
+          subjectName: 'Ada',
           severity: 'high',
           evidenceStrength: 'strong',
           reasonCode: 'fast_and_precise',
-          detectorKey: 'fast_precise',
-          score: 0.91,
           occurredAt: '2026-02-28T10:05:00.000Z',
         },
         attempts: 0,
         sent_at: null,
-        signal_id: 'string',
+        last_error: null,
+        due: true,
       },
       {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[1].signal_id}`,
-        payload_json: expect.objectContaining({
-          reasonCode: 'erratic',
-          severity: 'medium',
+        type: SIGNAL_QUEUED,
+        dedupe_key: signalDedupeKey(second!),
+        payload_json: {
+          signalId: Number(second),
           subjectUserId: B,
-        }),
+          subjectName: B,
+          severity: 'medium',
+          evidenceStrength: 'limited',
+          reasonCode: 'erratic',
+          occurredAt: '2026-02-28T10:07:00.000Z',
+        },
         attempts: 0,
         sent_at: null,
-        signal_id: 'string',
+        last_error: null,
+        due: true,
       },
     ]);
+    expect(signalDedupeKey(first!)).toBe(`moderation_signal:${first}:queued`);
     expect(await runRow(matchId)).toEqual({
       status: 'analyzed',
       attempts: 1,
@@ -277,7 +283,7 @@ describe('analysing a match', () => {
         payload: { n: 2 },
         occurredAt: '2026-02-28T10:00:00Z',
       },
-      // Recommended stays true once set; a missing payload does not erase the stored one.
+      // Recommended stays true once set; a missing payload replaces the stored one with {}.
       {
         ...base,
         reasonCode: 'r2',
@@ -299,7 +305,8 @@ describe('analysing a match', () => {
       },
     ];
     const second = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
-    expect(second).toMatchObject({ kind: 'analyzed', signalCount: 3, outboxInserted: 1 });
+    // r1's evidence and r2's severity and time changed (their rows are re-armed); r3 is new.
+    expect(second).toMatchObject({ kind: 'analyzed', signalCount: 3, outboxInserted: 3 });
     const rows = await signalRows(matchId);
     expect(
       rows.map((r) => [
@@ -313,19 +320,31 @@ describe('analysing a match', () => {
       ]),
     ).toEqual([
       ['r1', 'high', 'substantial', 0.9, false, { n: 2 }, '2026-02-28T10:10:00Z'],
-      ['r2', 'medium', 'strong', 0.7, true, { n: 1 }, '2026-02-28T10:20:00Z'],
-      ['r3', 'critical', 'limited', 0.3, false, null, '2026-02-28T10:00:00Z'],
+      ['r2', 'medium', 'strong', 0.7, true, {}, '2026-02-28T10:20:00Z'],
+      ['r3', 'critical', 'limited', 0.3, false, {}, '2026-02-28T10:00:00Z'],
     ]);
     const outbox = await outboxRows(matchId);
-    expect(outbox.map((row) => row.payload_json.reasonCode)).toEqual(['r1', 'r2', 'r3']);
+    expect(
+      outbox.map((row) => [
+        row.payload_json.reasonCode,
+        row.payload_json.severity,
+        row.payload_json.evidenceStrength,
+        row.payload_json.occurredAt,
+      ]),
+    ).toEqual([
+      ['r1', 'high', 'substantial', '2026-02-28T10:10:00.000Z'],
+      ['r2', 'medium', 'strong', '2026-02-28T10:20:00.000Z'],
+      ['r3', 'critical', 'limited', '2026-02-28T10:00:00.000Z'],
+    ]);
     expect((await runRow(matchId))?.attempts).toBe(2);
   });
 
   it('collapses signals with the same dedupe key within one answer, null detector fields included', async () => {
     const matchId = await newMatch();
+    const occurredAt = '2026-02-28T10:30:00Z';
     detector.signals = [
-      { subjectUserId: B, reasonCode: 'dup', severity: 'low', score: 0.2 },
-      { subjectUserId: B, reasonCode: 'dup', severity: 'high', score: 0.1 },
+      { subjectUserId: B, reasonCode: 'dup', severity: 'low', score: 0.2, occurredAt },
+      { subjectUserId: B, reasonCode: 'dup', severity: 'high', score: 0.1, occurredAt },
     ];
     const analyzer = client();
     expect(await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 })).toMatchObject({
@@ -345,10 +364,11 @@ describe('analysing a match', () => {
 
   it('stores one row per dedupe key and one outbox row per queued signal when replicas analyse a match at once', async () => {
     const matchId = await newMatch();
+    const occurredAt = '2026-02-28T10:40:00Z';
     detector.signals = [
-      { subjectUserId: A, reasonCode: 'x', severity: 'high', score: 0.5 },
-      { subjectUserId: B, reasonCode: 'y', severity: 'critical', score: 0.6 },
-      { subjectUserId: B, reasonCode: 'z', severity: 'low', score: 0.1 },
+      { subjectUserId: A, reasonCode: 'x', severity: 'high', score: 0.5, occurredAt },
+      { subjectUserId: B, reasonCode: 'y', severity: 'critical', score: 0.6, occurredAt },
+      { subjectUserId: B, reasonCode: 'z', severity: 'low', score: 0.1, occurredAt },
     ];
     const replicas = [client(), client(), client(), client()];
     const outcomes = await Promise.all(
@@ -359,6 +379,49 @@ describe('analysing a match', () => {
     expect(await signalRows(matchId)).toHaveLength(3);
     expect(await outboxRows(matchId)).toHaveLength(2);
     expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 4 });
+  });
+
+  it('re-arms a sent review notification when a re-analysis changes it, and leaves it alone when the analysis is redelivered unchanged', async () => {
+    const matchId = await newMatch();
+    const signal = {
+      subjectUserId: A,
+      detectorKey: 'k',
+      detectorVersion: 'v1',
+      reasonCode: 'rearm',
+      severity: 'high',
+      evidenceStrength: 'limited',
+      score: 0.5,
+      occurredAt: '2026-02-28T11:00:00Z',
+    };
+    detector.signals = [signal];
+    const analyzer = client();
+    await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
+    const markSent = () =>
+      db.pool.query(
+        `UPDATE notification_outbox SET sent_at = now(), attempts = 3, last_error = 'earlier failure',
+                next_attempt_at = now() + interval '1 hour'
+         WHERE (payload_json->>'signalId')::bigint IN (SELECT id FROM moderation_signals WHERE match_id = $1)`,
+        [matchId],
+      );
+    await markSent();
+
+    // Redelivered with the same answer: nothing to tell the moderators again.
+    expect(await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 })).toMatchObject({
+      outboxInserted: 0,
+    });
+    const [untouched] = await outboxRows(matchId);
+    expect(untouched).toMatchObject({ attempts: 3, last_error: 'earlier failure', due: false });
+    expect(untouched.sent_at).not.toBeNull();
+
+    // The engine now says critical: the row is re-armed with the new payload, its attempts kept.
+    detector.signals = [{ ...signal, severity: 'critical' }];
+    expect(await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 })).toMatchObject({
+      outboxInserted: 1,
+    });
+    const [rearmed] = await outboxRows(matchId);
+    expect(rearmed).toMatchObject({ attempts: 3, sent_at: null, last_error: null, due: true });
+    expect(rearmed.payload_json).toMatchObject({ severity: 'critical', subjectName: 'Ada' });
+    expect(await outboxRows(matchId)).toHaveLength(1);
   });
 
   it('spends one read and one write statement per analysed match, and two statements per deferral', async () => {

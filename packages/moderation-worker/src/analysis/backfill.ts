@@ -20,15 +20,15 @@ export interface BackfillReport {
   alreadyPending: number;
 }
 
-// Runs in the chosen statuses, plus ranked matches with no run at all (a lost enqueue), by keyset.
+// Runs in the chosen statuses, plus ranked duels with no run at all (a lost enqueue), by keyset.
 const CANDIDATES_SQL = `
 SELECT match_id FROM (
   SELECT match_id FROM risk_analysis_runs
   WHERE status = ANY($1::text[]) AND ($2::timestamptz IS NULL OR first_seen_at >= $2)
   UNION
   SELECT mh.match_id FROM match_history mh
-  WHERE mh.ranked
-    AND ($2::timestamptz IS NULL OR COALESCE(mh.finished_at, mh.created_at) >= $2)
+  WHERE mh.ranked AND mh.mode = 'duel'
+    AND ($2::timestamptz IS NULL OR mh.ended_at >= $2)
     AND NOT EXISTS (SELECT 1 FROM risk_analysis_runs r WHERE r.match_id = mh.match_id)
 ) candidates
 WHERE $3::uuid IS NULL OR match_id > $3

@@ -1,4 +1,4 @@
-import type { EvidenceStrength, Severity, SignalSource } from '@geoduels/risk-client/signals';
+import type { EvidenceStrength, Severity } from '@geoduels/risk-client/signals';
 
 /** Outbox row type for a stored signal (risk engine or player report) that needs review. */
 export const SIGNAL_QUEUED = 'moderation_signal_queued';
@@ -8,21 +8,19 @@ export const SIGNAL_QUEUED = 'moderation_signal_queued';
  * reading `moderation_signals` again. Never the signal's opaque payload.
  */
 export interface QueuedSignalPayload {
-  signalId: string;
-  source: SignalSource;
+  /** The signal's id (bigserial), a JSON integer. */
+  signalId: number;
   subjectUserId: string;
-  matchId: string | null;
-  reporterUserId: string | null;
-  signalType: string;
+  /** The subject's users.display_name, or the subject's id when that is empty. */
+  subjectName: string;
   severity: Severity;
   evidenceStrength: EvidenceStrength;
   reasonCode: string;
-  detectorKey: string | null;
-  score: number;
+  /** RFC 3339, UTC. */
   occurredAt: string;
 }
 
 /** One outbox row per queued signal, whatever the number of re-analyses. */
-export function signalDedupeKey(signalId: string): string {
-  return `${SIGNAL_QUEUED}:${signalId}`;
+export function signalDedupeKey(signalId: number | string): string {
+  return `moderation_signal:${signalId}:queued`;
 }
