@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { AnalyzeRequest, RawSignal } from '@geoduels/risk-client';
+import { startWorker, stopAllProcesses, type WorkerProcess } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForRuns } from '../support/observe.js';
-import { stopAllProcesses } from '../support/processes.js';
 import { createScenario, type Scenario } from '../support/scenario.js';
-import { startWorker, type WorkerProcess } from '../support/worker-process.js';
 
 // What the scripted engine answers, per match.
 const answers = new Map<string, RawSignal[]>();
