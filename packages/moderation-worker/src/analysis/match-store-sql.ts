@@ -58,8 +58,9 @@ RETURNING id, match_id, subject_user_id, severity, evidence_strength, reason_cod
  * it (`moderation_signal:<id>:queued`), carrying a QueuedSignalPayload; subjectName is the user's
  * display_name, or the id's text when that is empty. On a dedupe-key conflict the row is re-armed
  * as production re-arms it (new payload, due now, sent_at and last_error cleared, attempts kept),
- * but only when the payload differs: a redelivered, identical analysis pings nobody twice.
- * RETURNING the signal id of each row inserted or re-armed.
+ * but only when the payload differs: a redelivered, identical analysis pings nobody twice; and
+ * only a row of the worker's own type: the outbox is shared, and another service's row is never
+ * changed. RETURNING the signal id of each row inserted or re-armed.
  */
 const QUEUE_REVIEWS_SQL = `
 INSERT INTO notification_outbox AS o (type, dedupe_key, payload_json)
@@ -73,7 +74,7 @@ LEFT JOIN users p ON p.id = u.subject_user_id
 WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
 ON CONFLICT (dedupe_key) DO UPDATE SET
   payload_json = EXCLUDED.payload_json, next_attempt_at = now(), sent_at = NULL, last_error = NULL
-  WHERE o.payload_json IS DISTINCT FROM EXCLUDED.payload_json
+  WHERE o.type = EXCLUDED.type AND o.payload_json IS DISTINCT FROM EXCLUDED.payload_json
 RETURNING (o.payload_json->>'signalId')::bigint AS signal_id
 `;
 

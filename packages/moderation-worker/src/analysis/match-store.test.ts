@@ -341,6 +341,28 @@ describe('the PostgreSQL match store', () => {
     expect(await outboxRows(matchId)).toHaveLength(1);
   });
 
+  it("never re-arms or rewrites another service's outbox row that holds the same dedupe key", async () => {
+    const matchId = await newMatch();
+    const first = signal('foreign', { severity: 'high', score: 0.5, occurredAt: '2026-02-28T12:00:00.000Z' });
+    await store.storeAnalysis(analysed(matchId, [first]));
+    // Another service owns a row under this key (its type, already delivered).
+    await db.pool.query(
+      `UPDATE notification_outbox SET type = 'moderation_incident_queued', sent_at = now(), attempts = 1
+       WHERE (payload_json->>'signalId')::bigint IN (SELECT id FROM moderation_signals WHERE match_id = $1)`,
+      [matchId],
+    );
+    const before = await db.pool.query(
+      `SELECT o.*, o.xmin::text AS version FROM notification_outbox o WHERE o.type = 'moderation_incident_queued'`,
+    );
+    expect(await store.storeAnalysis(analysed(matchId, [{ ...first, severity: 'critical' }]))).toMatchObject({
+      outboxInserted: 0,
+    });
+    const after = await db.pool.query(
+      `SELECT o.*, o.xmin::text AS version FROM notification_outbox o WHERE o.type = 'moderation_incident_queued'`,
+    );
+    expect(after.rows).toEqual(before.rows);
+  });
+
   it('records skipped, unknown, empty and rejected runs as finished, with why', async () => {
     const disabled = await newMatch();
     const unknown = '40000000-0000-4000-8000-0000000000ff';
