@@ -5,17 +5,21 @@
 // as golang-migrate would, so either tool can take over.
 import pg from 'pg';
 import { MigrationError } from '../errors.js';
+import {
+  CLEAR_VERSION_SQL,
+  ENSURE_TABLE_SQL,
+  INSERT_VERSION_SQL,
+  LOCK_SQL,
+  MIGRATIONS_TABLE,
+  READ_VERSION_SQL,
+  UNLOCK_SQL,
+} from './migrate-sql.js';
 import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migration-files.js';
+
+export { MIGRATIONS_TABLE } from './migrate-sql.js';
 
 /** The schema version this build of the worker needs before it consumes jobs. */
 export const REQUIRED_SCHEMA_VERSION = 2;
-
-/**
- * The worker's migration table, golang-migrate's layout under its own name, so that the API's
- * `schema_migrations` (and its version) is never read or written. The golang-migrate CLI applies the
- * same files with `?x-migrations-table=moderation_worker_schema_migrations`.
- */
-export const MIGRATIONS_TABLE = 'moderation_worker_schema_migrations';
 
 /** What MIGRATIONS_TABLE says; `version` null when nothing was ever applied. */
 export interface SchemaVersion {
@@ -52,9 +56,7 @@ type Queryable = Pick<pg.Pool | pg.ClientBase, 'query'>;
 /** Reads the worker's applied schema version; a database without MIGRATIONS_TABLE is at version null. */
 export async function readSchemaVersion(db: Queryable): Promise<SchemaVersion> {
   try {
-    const result = await db.query<{ version: string; dirty: boolean }>(
-      `SELECT version, dirty FROM ${MIGRATIONS_TABLE} LIMIT 1`,
-    );
+    const result = await db.query<{ version: string; dirty: boolean }>(READ_VERSION_SQL);
     const row = result.rows[0];
     if (!row) return { version: null, dirty: false };
     const version = Number(row.version);
@@ -111,14 +113,14 @@ export async function forceSchemaVersion(databaseUrl: string, version: number | 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(LOCK_SQL, [MIGRATION_LOCK_KEY]);
     try {
       await ensureTable(client);
       await client.query('BEGIN');
       await setVersion(client, version, false);
       await client.query('COMMIT');
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(UNLOCK_SQL, [MIGRATION_LOCK_KEY]);
     }
   } finally {
     await client.end();
@@ -134,7 +136,7 @@ async function withMigrator(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(LOCK_SQL, [MIGRATION_LOCK_KEY]);
     try {
       await ensureTable(client);
       const current = await readSchemaVersion(client);
@@ -155,7 +157,7 @@ async function withMigrator(
       const applied = await work(client, files, current.version);
       return { from: current.version, to: (await readSchemaVersion(client)).version, applied };
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(UNLOCK_SQL, [MIGRATION_LOCK_KEY]);
     }
   } finally {
     await client.end();
@@ -180,9 +182,7 @@ async function apply(client: pg.Client, version: number, sql: string, resultingV
 }
 
 async function ensureTable(client: pg.Client): Promise<void> {
-  await client.query(
-    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
-  );
+  await client.query(ENSURE_TABLE_SQL);
 }
 
 /** The server's message, with its hint when it gives one (the shape check says what to do there). */
@@ -194,11 +194,8 @@ function describeFailure(error: unknown): string {
 async function setVersion(client: pg.Client, version: number | null, dirty: boolean): Promise<void> {
   // golang-migrate's layout: the table holds one row, or none when every migration is reverted;
   // "no version" is written as -1 only while dirty (a failed revert of the first migration).
-  await client.query(`DELETE FROM ${MIGRATIONS_TABLE}`);
+  await client.query(CLEAR_VERSION_SQL);
   if (version !== null || dirty) {
-    await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version, dirty) VALUES ($1, $2)`, [
-      version ?? NIL_VERSION,
-      dirty,
-    ]);
+    await client.query(INSERT_VERSION_SQL, [version ?? NIL_VERSION, dirty]);
   }
 }
