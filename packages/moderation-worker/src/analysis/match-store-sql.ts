@@ -80,7 +80,8 @@ RETURNING attempts, first_seen_at`;
  * trip and one commit, atomic by itself. The upsert of UPSERT_SIGNALS_SQL; an outbox row of type
  * `$2`, keyed as signalDedupeKey keys it (`<type>:<signal id>`), carrying the QueuedSignalPayload of
  * every merged signal that needsReview (recommended, or high/critical); and one analysed run per
- * match. One row per match: the signals upserted and the outbox rows inserted for it.
+ * match. One row per match: the signals upserted, the outbox rows inserted for it, and the upserted
+ * signals counted by detector key and (merged) severity as a JSON array of StoredSignalCount.
  */
 export const STORE_ANALYSIS_SQL = `
 WITH batch AS (${MATCHES}), upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
@@ -103,7 +104,11 @@ FROM batch m`,
 )
 SELECT run.match_id,
        COALESCE((SELECT count(*) FROM upserted u WHERE u.match_id = run.match_id), 0)::int AS signal_count,
-       COALESCE((SELECT count(*) FROM outbox o WHERE o.match_id = run.match_id), 0)::int AS outbox_inserted
+       COALESCE((SELECT count(*) FROM outbox o WHERE o.match_id = run.match_id), 0)::int AS outbox_inserted,
+       COALESCE((SELECT json_agg(json_build_object('detectorKey', g.detector_key, 'severity', g.severity, 'count', g.n)
+                          ORDER BY g.detector_key, g.severity)
+                 FROM (SELECT u.detector_key, u.severity, count(*)::int AS n FROM upserted u
+                       WHERE u.match_id = run.match_id GROUP BY u.detector_key, u.severity) g), '[]') AS stored_signals
 FROM run`;
 
 /** Marks run `$1` abandoned with reason `$2` at `$3`, unless it finished meanwhile. */
