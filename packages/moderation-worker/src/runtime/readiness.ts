@@ -90,14 +90,13 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
       schema = { current: version.value.version, required: deps.requiredVersion, dirty: version.value.dirty };
       noteSchema();
     }
+    exportReadiness(snapshot());
     if (schemaCurrent()) {
       for (const resolve of waiters.splice(0)) resolve(true);
       await refreshBacklog();
     }
     if (redis === 'up') await refreshRedisPolicy();
-    const current = snapshot();
-    exportReadiness(current);
-    return current;
+    return snapshot();
   };
 
   const exportReadiness = (current: HealthSnapshot) => {
