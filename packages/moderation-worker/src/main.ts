@@ -16,6 +16,7 @@ import { type OutboxDelivery, startOutboxDelivery } from './notifications/delive
 import { registerDeliveryMetrics } from './notifications/delivery-metrics.js';
 import { readBacklogStats } from './notifications/outbox.js';
 import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
+import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js';
 import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
@@ -41,6 +42,8 @@ export interface RunOptions {
 /** Starts the worker: health server at once, job consumption once the schema is current. */
 export async function run(config: WorkerConfig, options: RunOptions): Promise<RunningWorker> {
   const { logger } = options;
+  // BullMQ's console warnings (e.g. a Redis eviction policy that can lose jobs) become log lines.
+  const closeBullmqRoute = routeBullmqConsole(bullmqLogRoute(logger));
   warnAboutTrimmedVariables(config, logger);
   const now = options.now ?? (() => new Date());
   const registry = createProcessRegistry();
@@ -49,7 +52,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     url: config.postgresUrl,
     maxConns: config.postgresMaxConns,
     pgbouncer: config.postgresPgbouncer,
-    onIdleError: (error) => logger.warn({ err: { message: error.message } }, 'idle postgres connection lost'),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle postgres connection lost'),
   });
   const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
@@ -166,6 +169,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       discoveryRedis?.quit(),
       db.pool.end(),
     ]);
+    closeBullmqRoute();
     logger.info('stopped');
   };
   return { port: http.port, readiness, stop };

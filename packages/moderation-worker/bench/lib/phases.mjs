@@ -33,14 +33,17 @@ SELECT count(*) FILTER (WHERE status = 'analyzed')::int AS analyzed,
        extract(epoch FROM max(finished_at) FILTER (WHERE status = 'analyzed'))::float8 * 1000 AS last_ms
 FROM risk_analysis_runs`;
 
-// What a throughput run stored, as counts and a digest of every signal's deterministic columns
-// (ids and times differ between runs), so the baseline and the worker can be shown to do the same work.
+// What a throughput run stored, as counts and a digest of every signal's deterministic columns and
+// of its review notification (its key's form and its payload but the id and time; ids and times
+// differ between runs), so the baseline and the worker can be shown to do the same work.
 const STORED_SQL = `
 SELECT (SELECT count(*) FROM moderation_signals)::int AS signals,
        (SELECT count(*) FROM notification_outbox)::int AS outbox,
        (SELECT md5(string_agg(concat_ws('|', s.subject_user_id, s.match_id, s.signal_type, s.severity,
                                         s.evidence_strength, s.detector_key, s.detector_version, s.reason_code, s.score,
-                                        s.recommended_queue, s.payload_json::text, o.dedupe_key IS NOT NULL), ','
+                                        s.recommended_queue, s.payload_json::text, o.type,
+                                        o.dedupe_key = 'moderation_signal:' || s.id || ':queued',
+                                        (o.payload_json - 'signalId' - 'occurredAt')::text), ','
                               ORDER BY s.match_id, s.subject_user_id, s.detector_key, s.reason_code))
         FROM moderation_signals s LEFT JOIN notification_outbox o ON o.payload_json->>'signalId' = s.id::text) AS digest`;
 
@@ -120,7 +123,7 @@ async function withProcess(ctx, phase, start, fn) {
 }
 
 /**
- * Items 1, 2 and 5: enqueue `matches` jobs as fast as Redis takes them, then wait until every match
+ * Measures 1, 2 and 5 of the results table: enqueue `matches` jobs as fast as Redis takes them, then wait until every match
  * is analysed; the rate is matches / (last commit - first enqueue).
  */
 export async function measureThroughput(ctx, kind, { matches, concurrency, cpuProfDir }) {
@@ -187,7 +190,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
 }
 
 /**
- * Item 3: enqueue at a steady `rate` for `warmSeconds + seconds`, each job the way the API enqueues
+ * Measure 3 of the results table: enqueue at a steady `rate` for `warmSeconds + seconds`, each job the way the API enqueues
  * it; latency = commit time recorded in PostgreSQL - enqueue call time, over the last `seconds`
  * only (a live worker runs warm: JIT, prepared statements and pools are not part of the figure).
  */
@@ -253,7 +256,7 @@ async function paced(q, ids, rate) {
 }
 
 /**
- * Items 4 and 6: with the engine down (nothing listening on its port), enqueue the backlog, wait
+ * Measures 4 and 6 of the results table: with the engine down (nothing listening on its port), enqueue the backlog, wait
  * for the breaker to open, measure the worker's CPU over `idleSeconds`; then start the engine on
  * that port and time until every match is analysed.
  */

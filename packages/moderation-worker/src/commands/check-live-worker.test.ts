@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
+import { createWorkerDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
@@ -71,8 +71,7 @@ async function untilReady(url: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await createTempDatabase('ops_live');
-  await migrateUp(db.url);
+  db = await createWorkerDatabase('ops_live', { migrate: migrateUp });
   engine = await startFakeRiskEngine({ token: TOKEN });
   prefix = uniquePrefix('ops-live');
   const port = await startWorker();
@@ -100,8 +99,12 @@ describe('operator commands against the running worker', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^worker \/health\/ready +OK +HTTP 200$/m);
     expect(result.stdout).toMatch(/^risk engine \/health\/ready +OK /m);
-    expect(result.stdout).toMatch(/all 8 checks passed/);
+    expect(result.stdout).toMatch(/all 9 checks passed/);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
+
+    const json = await runCli(['check', '--worker-url', workerUrl, '--json']);
+    expect(json.code, json.stdout + json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, summary: 'all 9 checks passed' });
   });
 
   it('queue pause makes check fail until queue resume, while the worker stays ready', async () => {
