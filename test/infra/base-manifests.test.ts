@@ -135,7 +135,7 @@ describe('infra/k3s/base', () => {
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
-  it('exposes metrics through a Service and Prometheus annotations on the real port', () => {
+  it('exposes metrics through a Service, scraped once by the Prometheus annotations of the pods on the real port', () => {
     const service = findObject<IService>(objects, 'Service', 'risk-analysis-worker');
     expect(service.spec!.ports).toEqual([{ name: 'http', port: 8093, targetPort: 'http', protocol: 'TCP' }]);
     const podLabels = deployment.spec!.template.metadata!.labels!;
@@ -143,6 +143,9 @@ describe('infra/k3s/base', () => {
     const annotations = deployment.spec!.template.metadata!.annotations!;
     expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics' });
     expect(Number(annotations['prometheus.io/port'])).toBe(worker.ports![0]!.containerPort);
+    // The same annotations on the Service would have every pod scraped twice.
+    const serviceAnnotations = Object.keys(service.metadata?.annotations ?? {});
+    expect(serviceAnnotations.filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
   });
 
   it('protects the worker with a disruption budget that matches its pods', () => {

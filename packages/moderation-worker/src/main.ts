@@ -3,19 +3,23 @@ import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
+import { timeEngineCalls } from './analysis/engine-timing.js';
 import { watchEngine } from './analysis/engine-watch.js';
+import { openRankedMatchQueue } from './analysis/job.js';
 import { batchedMatchStore } from './analysis/match-io.js';
 import { createAnalysisWorker } from './analysis/worker.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
 import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
+import { registerDeliveryMetrics } from './notifications/delivery-metrics.js';
+import { readBacklogStats } from './notifications/outbox.js';
 import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
 import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
 import { startHealthServer } from './runtime/health-server.js';
-import { createWorkerMetrics } from './runtime/metrics.js';
+import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js';
+import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
 import { createReadiness, type Readiness } from './runtime/readiness.js';
 import { createWorkerRedis, whenRedisReady } from './runtime/redis.js';
 
@@ -42,7 +46,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   const closeBullmqRoute = routeBullmqConsole(bullmqLogRoute(logger));
   warnAboutTrimmedVariables(config, logger);
   const now = options.now ?? (() => new Date());
-  const registry = new Registry();
+  const registry = createProcessRegistry();
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({
     url: config.postgresUrl,
@@ -52,6 +56,14 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   });
   const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
+  // Scrape-time reads on the fail-fast probe connection: a dead Redis costs a scrape its bound, no more.
+  const metricsQueue = openRankedMatchQueue(probeRedis, {
+    name: config.queueName,
+    prefix: config.queuePrefix,
+  });
+  metricsQueue.on('error', (error) => logger.debug({ err: error }, 'metrics queue error'));
+  registerQueueMetrics(registry, () => readQueueStats(metricsQueue, Date.now()));
+  const deliveryMetrics = registerDeliveryMetrics(registry, () => readBacklogStats(db.pool, now()));
   const client = createRiskClient(config.riskEngine);
   const engine = watchEngine(client, logger, metrics);
   let discovery: Discovery | undefined;
@@ -90,7 +102,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
           maxBatch: config.batchSize,
           onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
         }),
-        analyzer: client,
+        analyzer: timeEngineCalls(client, metrics.engineDuration),
         now,
         maxDeferMs: config.maxDeferMs,
       },
@@ -105,6 +117,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       webhook: siteSettingsWebhookUrl({ pool: db.pool, envUrl: config.webhookUrl }),
       logger,
       registry,
+      metrics: deliveryMetrics,
       concurrency: config.notifyConcurrency,
     });
     logger.info(
@@ -150,6 +163,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     await http.close();
     await Promise.allSettled([
       client.close(),
+      metricsQueue.close(),
       queueRedis.quit(),
       probeRedis.quit(),
       discoveryRedis?.quit(),

@@ -83,12 +83,14 @@ describe('analysing a match', () => {
     const matchId = newMatch();
     const answer = sampleAnswer(A, B);
     detector.signals = answer.raw;
-    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 2 });
+    const storedSignals = [{ detectorKey: 'pace', severity: 'low' as const, count: 3 }];
+    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 2, storedSignals });
     const outcome = await analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 });
     expect(outcome).toEqual({
       kind: 'analyzed',
       signalCount: 3,
       outboxInserted: 2,
+      storedSignals,
       droppedSignals: 1,
       detectorVersion: engine.detectorVersion,
     });
@@ -137,7 +139,7 @@ describe('analysing a match', () => {
       { ...base, reasonCode: 'r2', severity: 'medium', evidenceStrength: 'weak', score: 0.7 },
       { ...base, reasonCode: 'r3', severity: 'critical', evidenceStrength: 'limited', score: 0.3 },
     ];
-    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 1 });
+    store.script.storeAnalysis = () => ({ signalCount: 3, outboxInserted: 1, storedSignals: [] });
     const second = await analyzeMatch(deps(analyzer), { matchId, enqueuedAt: T0 });
     expect(second).toMatchObject({ kind: 'analyzed', signalCount: 3, outboxInserted: 1 });
     expect(store.methods()).toEqual(['loadFacts', 'storeAnalysis', 'loadFacts', 'storeAnalysis']);
@@ -158,8 +160,8 @@ describe('analysing a match', () => {
       { subjectUserId: B, reasonCode: 'dup', severity: 'high', score: 0.1 },
     ];
     const answers = [
-      { signalCount: 1, outboxInserted: 1 },
-      { signalCount: 1, outboxInserted: 0 },
+      { signalCount: 1, outboxInserted: 1, storedSignals: [] },
+      { signalCount: 1, outboxInserted: 0, storedSignals: [] },
     ];
     store.script.storeAnalysis = () => answers.shift()!;
     const analyzer = client();

@@ -1,5 +1,6 @@
 import type { AnalyzeResult } from '@geoduels/risk-client';
 import type { AnalyzeRequest } from '@geoduels/risk-client/signals';
+import type { StoredSignalCount } from '../runtime/metrics.js';
 import { deferralExpired } from './deferral.js';
 import type { MatchStore } from './match-store.js';
 
@@ -37,6 +38,7 @@ export type MatchOutcome =
       kind: 'analyzed';
       signalCount: number;
       outboxInserted: number;
+      storedSignals: StoredSignalCount[];
       droppedSignals: number;
       detectorVersion: string;
     }

@@ -128,8 +128,10 @@ async function persistMatch(
   return matchId;
 }
 
+/** The outcomes counted so far (every outcome's series exists from start, at zero: those are left out). */
 async function counter(metric: WorkerMetrics['discoveryMatches']): Promise<Record<string, number>> {
-  return Object.fromEntries((await metric.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+  const counted = (await metric.get()).values.filter((v) => v.value !== 0);
+  return Object.fromEntries(counted.map((v) => [String(v.labels.outcome), v.value]));
 }
 
 async function cursorRow(): Promise<Record<string, unknown> | undefined> {

@@ -143,6 +143,10 @@ describe('batched match reads and writes', () => {
       analyses.map((a) => ({
         signalCount: a.signals.length,
         outboxInserted: a.signals.filter((s) => s.severity !== 'low').length,
+        // One signal per severity here, all of detector 'accuracy', in the statement's order.
+        storedSignals: a.signals
+          .map((s) => ({ detectorKey: s.detectorKey, severity: s.severity, count: 1 }))
+          .sort((x, y) => x.severity.localeCompare(y.severity)),
       })),
     );
     const batched = await storedRows();

@@ -48,7 +48,7 @@ DO UPDATE SET
   recommended_queue = s.recommended_queue OR EXCLUDED.recommended_queue,
   payload_json = EXCLUDED.payload_json,
   occurred_at = GREATEST(s.occurred_at, EXCLUDED.occurred_at)
-RETURNING id, match_id, subject_user_id, severity, evidence_strength, reason_code, recommended_queue,
+RETURNING id, match_id, subject_user_id, detector_key, severity, evidence_strength, reason_code, recommended_queue,
           to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
 `;
 
@@ -111,7 +111,8 @@ RETURNING attempts, first_seen_at`;
  * The whole write of a batch of analysed matches (`$1`, see MATCHES) as one statement: one round
  * trip and one commit, atomic by itself. The upsert of UPSERT_SIGNALS_SQL, the review notifications
  * of QUEUE_REVIEWS_SQL (type `$2`), and one analysed run per match. One row per match: the signals
- * upserted and the outbox rows inserted or re-armed for it.
+ * upserted, the outbox rows inserted or re-armed for it, and the upserted signals counted by detector
+ * key and (merged) severity as a JSON array of StoredSignalCount.
  */
 export const STORE_ANALYSIS_SQL = `
 WITH batch AS (${MATCHES}), upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (${QUEUE_REVIEWS_SQL}), run AS (${runUpsert(
@@ -124,7 +125,11 @@ FROM batch m`,
 SELECT run.match_id,
        COALESCE((SELECT count(*) FROM upserted u WHERE u.match_id = run.match_id), 0)::int AS signal_count,
        COALESCE((SELECT count(*) FROM outbox o JOIN upserted u ON u.id = o.signal_id
-                 WHERE u.match_id = run.match_id), 0)::int AS outbox_inserted
+                 WHERE u.match_id = run.match_id), 0)::int AS outbox_inserted,
+       COALESCE((SELECT json_agg(json_build_object('detectorKey', g.detector_key, 'severity', g.severity, 'count', g.n)
+                          ORDER BY g.detector_key, g.severity)
+                 FROM (SELECT u.detector_key, u.severity, count(*)::int AS n FROM upserted u
+                       WHERE u.match_id = run.match_id GROUP BY u.detector_key, u.severity) g), '[]') AS stored_signals
 FROM run`;
 
 /** Marks run `$1` abandoned with reason `$2` at `$3`, unless it finished meanwhile. */

@@ -98,7 +98,15 @@ describe('the PostgreSQL match store', () => {
   it('stores the normalised signals, one outbox row per signal needing review, and the run', async () => {
     const matchId = await newMatch();
     const stored = await store.storeAnalysis(analysed(matchId, sampleAnswer(A, B).normalised));
-    expect(stored).toEqual({ signalCount: 3, outboxInserted: 2 });
+    expect(stored).toEqual({
+      signalCount: 3,
+      outboxInserted: 2,
+      storedSignals: [
+        { detectorKey: 'fast_precise', severity: 'high', count: 1 },
+        { detectorKey: 'pace', severity: 'low', count: 1 },
+        { detectorKey: 'pace', severity: 'medium', count: 1 },
+      ],
+    });
     const common = { source: 'risk_engine', detector_version: 'd1', reporter_user_id: null };
     expect(await signalRows(matchId)).toEqual([
       {
@@ -238,7 +246,13 @@ describe('the PostgreSQL match store', () => {
       ]),
     );
     // r1's evidence and r2's severity and time changed (their rows are re-armed); r3 is new.
-    expect(second).toEqual({ signalCount: 3, outboxInserted: 3 });
+    expect(second).toMatchObject({ signalCount: 3, outboxInserted: 3 });
+    // What the write reports it stored is each row's merged severity, not the severity just sent.
+    expect(second.storedSignals).toEqual([
+      { detectorKey: 'k', severity: 'critical', count: 1 },
+      { detectorKey: 'k', severity: 'high', count: 1 },
+      { detectorKey: 'k', severity: 'medium', count: 1 },
+    ]);
     const rows = await signalRows(matchId);
     expect(
       rows.map((r) => [
@@ -277,13 +291,16 @@ describe('the PostgreSQL match store', () => {
       signal('dup', { subjectUserId: B, severity: 'low', score: 0.2 }),
       signal('dup', { subjectUserId: B, severity: 'high', score: 0.1 }),
     ];
+    const storedSignals = [{ detectorKey: null, severity: 'high', count: 1 }];
     expect(await store.storeAnalysis(analysed(matchId, signals))).toEqual({
       signalCount: 1,
       outboxInserted: 1,
+      storedSignals,
     });
     expect(await store.storeAnalysis(analysed(matchId, signals))).toEqual({
       signalCount: 1,
       outboxInserted: 0,
+      storedSignals,
     });
     const rows = await signalRows(matchId);
     expect(rows.map((r) => [r.detector_key, r.detector_version, r.severity, r.score])).toEqual([

@@ -4,6 +4,7 @@
 import type { RiskSignal } from '@geoduels/risk-client/signals';
 import { type Database, statement } from '../db/pool.js';
 import { SIGNAL_QUEUED } from '../notifications/outbox-payload.js';
+import type { StoredSignalCount } from '../runtime/metrics.js';
 import type { MatchFacts } from './facts.js';
 import { ABANDON_RUN_SQL, STORE_ANALYSIS_SQL, UPSERT_RUN_SQL } from './match-store-sql.js';
 import { collapseSignals } from './signal-merge.js';
@@ -46,6 +47,8 @@ export interface StoredAnalysis {
    * changed (a redelivered, identical analysis writes none).
    */
   outboxInserted: number;
+  /** The signals written, counted by detector key and severity as stored (after the merge). */
+  storedSignals: StoredSignalCount[];
 }
 
 /** A run outcome that stores no signals. */
@@ -97,7 +100,12 @@ export async function storeAnalyses(
     at: a.now,
     signals: collapseSignals(a.signals),
   }));
-  const result = await db.pool.query<{ match_id: string; signal_count: number; outbox_inserted: number }>(
+  const result = await db.pool.query<{
+    match_id: string;
+    signal_count: number;
+    outbox_inserted: number;
+    stored_signals: StoredSignalCount[];
+  }>(
     statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [JSON.stringify(matches), SIGNAL_QUEUED]),
   );
   const rows = new Map(result.rows.map((row) => [row.match_id, row]));
@@ -105,7 +113,11 @@ export async function storeAnalyses(
     const row = rows.get(a.matchId.toLowerCase());
     // The run upsert returns every match it was given; a missing one is a bug, not a data problem.
     if (row === undefined) throw new Error(`store statement returned no run row for match ${a.matchId}`);
-    return { signalCount: row.signal_count, outboxInserted: row.outbox_inserted };
+    return {
+      signalCount: row.signal_count,
+      outboxInserted: row.outbox_inserted,
+      storedSignals: row.stored_signals,
+    };
   });
 }
 

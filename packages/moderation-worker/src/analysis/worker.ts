@@ -63,6 +63,7 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       const parsed = rankedMatchJobSchema.safeParse(job.data);
       if (!parsed.success) {
         observe('invalid');
+        deps.metrics.jobsFailed.inc({ reason: 'invalid' });
         throw new UnrecoverableError(`invalid job data: ${describeJobDataError(parsed.error)}`);
       }
       const matchId = parsed.data.matchId;
@@ -75,6 +76,7 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
         });
       } catch (error) {
         observe('error');
+        if (lastAttempt(job)) deps.metrics.jobsFailed.inc({ reason: 'retries_exhausted' });
         if (!databaseFailing)
           deps.logger.error({ err: error, matchId }, 'analysis failed; the job will be retried');
         databaseFailing = true;
@@ -84,6 +86,7 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       databaseFailing = false;
       observe(outcome.kind);
       countEngineCall(deps, outcome);
+      if (outcome.kind === 'analyzed') deps.metrics.countStoredSignals(outcome.storedSignals);
       return settle(outcome, { job, token, worker, deps, random, matchId });
     },
     {
@@ -154,18 +157,25 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
       throw new DelayedError();
     case 'abandoned':
       deps.metrics.abandoned.inc({ reason: outcome.reason });
+      deps.metrics.jobsFailed.inc({ reason: 'abandoned' });
       deps.logger.warn(
         { matchId, reason: outcome.reason, attempts: outcome.attempts },
         'match analysis abandoned',
       );
       throw new UnrecoverableError(`abandoned after the maximum deferral; last reason ${outcome.reason}`);
     case 'rejected':
+      deps.metrics.jobsFailed.inc({ reason: 'rejected' });
       deps.logger.warn(
         { matchId, httpStatus: outcome.httpStatus, detail: outcome.detail },
         'engine rejected match',
       );
       throw new UnrecoverableError(`rejected by the risk engine (${outcome.httpStatus}): ${outcome.detail}`);
   }
+}
+
+/** Whether a failure now moves the job to the failed set: no attempt is left for the queue's retry. */
+function lastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 function countEngineCall(deps: AnalysisWorkerDeps, outcome: MatchOutcome): void {

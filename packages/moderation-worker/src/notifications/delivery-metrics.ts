@@ -1,14 +1,18 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { scrapeRead } from '../runtime/scrape-read.js';
 import type { BacklogStats } from './outbox.js';
 
 /** Why a delivery attempt failed, as the `reason` label of the failure counter. */
-export type FailureReason =
-  | 'rate_limited'
-  | 'http_5xx'
-  | 'http_4xx'
-  | 'timeout'
-  | 'network'
-  | 'invalid_payload';
+export const FAILURE_REASONS = [
+  'rate_limited',
+  'http_5xx',
+  'http_4xx',
+  'timeout',
+  'network',
+  // The row's payload cannot become a message (unparseable); the row is kept for repair.
+  'invalid_payload',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** The notification metrics, registered on the registry the worker serves on /metrics. */
 export interface DeliveryMetrics {
@@ -17,22 +21,16 @@ export interface DeliveryMetrics {
 }
 
 /**
- * Registers the delivery metrics. The backlog gauges query lazily on scrape (one shared query per
- * scrape); a failing query keeps the last values rather than breaking /metrics.
+ * Registers the delivery metrics, every failure reason at zero. The backlog gauges query lazily on
+ * scrape (one shared query per scrape, bounded by `timeoutMs`); a failing query keeps the last
+ * values rather than breaking /metrics.
  */
 export function registerDeliveryMetrics(
   registry: Registry,
   readStats: () => Promise<BacklogStats>,
+  timeoutMs = 1_000,
 ): DeliveryMetrics {
-  let inFlight: Promise<BacklogStats | null> | null = null;
-  const stats = (): Promise<BacklogStats | null> => {
-    inFlight ??= readStats()
-      .catch(() => null)
-      .finally(() => {
-        inFlight = null;
-      });
-    return inFlight;
-  };
+  const stats = scrapeRead(readStats, { timeoutMs });
   const sent = new Counter({
     name: 'moderation_notifications_sent_total',
     help: 'Review notifications delivered to the moderation webhook.',
@@ -40,10 +38,11 @@ export function registerDeliveryMetrics(
   });
   const failed = new Counter({
     name: 'moderation_notifications_failed_total',
-    help: 'Failed review notification attempts, by reason; each is retried.',
+    help: 'Failed review notification attempts, by reason (invalid_payload: unparseable row); each is retried.',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  for (const reason of FAILURE_REASONS) failed.inc({ reason }, 0);
   new Gauge({
     name: 'moderation_outbox_backlog',
     help: 'Review notifications not yet delivered.',
@@ -55,7 +54,7 @@ export function registerDeliveryMetrics(
   });
   new Gauge({
     name: 'moderation_outbox_oldest_pending_seconds',
-    help: 'Age of the oldest undelivered review notification, 0 when none.',
+    help: 'Age of the oldest undelivered review notification (since its row was created), 0 when none.',
     registers: [registry],
     async collect() {
       const current = await stats();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
 import { cutLastError, type FailedAttempt, failedAttempt, invalidPayloadAttempt } from './attempt-outcome.js';
-import { registerDeliveryMetrics } from './delivery-metrics.js';
+import { type DeliveryMetrics, registerDeliveryMetrics } from './delivery-metrics.js';
 import { buildReviewMessage } from './message.js';
 import { type ClaimedRow, claimDueRows, markSent, readBacklogStats, reschedule } from './outbox.js';
 import { parseQueuedSignalPayload } from './payload-schema.js';
@@ -22,6 +22,11 @@ export interface OutboxDeliveryOptions {
   logger: Logger;
   /** Registry the delivery metrics are registered on; one delivery per registry. */
   registry: Registry;
+  /**
+   * The delivery metrics, already registered on `registry` (the worker registers them at start, so
+   * they are scraped before delivery begins); default: registered here.
+   */
+  metrics?: DeliveryMetrics;
   /** Rows claimed and POSTed at once (MODERATION_NOTIFY_CONCURRENCY). */
   concurrency: number;
   /** Pause between polls when the outbox has nothing due; default 1000 ms. */
@@ -58,7 +63,9 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
-  const metrics = registerDeliveryMetrics(options.registry, () => readBacklogStats(pool, new Date(now())));
+  const metrics =
+    options.metrics ??
+    registerDeliveryMetrics(options.registry, () => readBacklogStats(pool, new Date(now())));
   const ownDispatcher = options.dispatcher ? null : new Agent({ connections: concurrency });
   const dispatcher = options.dispatcher ?? ownDispatcher ?? undefined;
   const inFlight = new Set<Promise<number>>();

@@ -1,15 +1,33 @@
-import { applyApiSchema, createTempDatabase, REDIS_URL, type TempDatabase } from '@geoduels/test-support';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  REDIS_URL,
+  startPrivateRedis,
+  type TempDatabase,
+} from '@geoduels/test-support';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
 import { captureLogger, createMigratedDatabase, eventually } from '../test-support/worker-harness.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { createReadiness } from './readiness.js';
 
 let temp: TempDatabase;
 let db: Database;
 let redis: Redis;
 const log = captureLogger();
+
+/** The readiness gauges as last exported: ready, each dependency, and whether Redis evicts. */
+async function exported(metrics: WorkerMetrics) {
+  const dependencies = (await metrics.dependencyUp.get()).values;
+  return {
+    ready: (await metrics.ready.get()).values[0]?.value,
+    up: Object.fromEntries(dependencies.map((v) => [v.labels.dependency, v.value])),
+    policyOk: (await metrics.redisMaxmemoryPolicyOk.get()).values[0]?.value,
+  };
+}
 
 beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('ready'));
@@ -107,6 +125,60 @@ describe('readiness', () => {
     } finally {
       await apiDb.pool.end();
       await api.drop();
+    }
+  });
+
+  it('exports readiness, each dependency and whether Redis keeps queue keys as metrics', async () => {
+    const metrics = createWorkerMetrics(new Registry());
+    const deps = {
+      db,
+      requiredVersion: REQUIRED_SCHEMA_VERSION,
+      riskEngineState: () => 'closed',
+      logger: log.logger,
+      metrics,
+    };
+    expect(await exported(metrics)).toEqual({
+      ready: 0,
+      up: { redis: 0, postgres: 0, schema: 0 },
+      policyOk: Number.NaN,
+    });
+    const readiness = createReadiness({ ...deps, redis });
+    await readiness.probe();
+    // The shared test Redis runs with noeviction, as production's must.
+    expect(await exported(metrics)).toEqual({
+      ready: 1,
+      up: { redis: 1, postgres: 1, schema: 1 },
+      policyOk: 1,
+    });
+    readiness.setDraining();
+    expect((await exported(metrics)).ready).toBe(0);
+
+    const evicting = await startPrivateRedis({ persistent: false });
+    const evictingRedis = new Redis(evicting.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const policyLog = captureLogger();
+    evictingRedis.on('error', () => undefined);
+    try {
+      await eventually(async () => (evictingRedis.status === 'ready' ? true : undefined));
+      await evictingRedis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const lru = createReadiness({ ...deps, redis: evictingRedis, logger: policyLog.logger });
+      await lru.probe();
+      await lru.probe();
+      expect(await exported(metrics)).toMatchObject({ ready: 1, policyOk: 0 });
+      const warnings = policyLog.lines().filter((line) => line.maxmemoryPolicy !== undefined);
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, maxmemoryPolicy: 'allkeys-lru' })]);
+      expect(warnings[0]?.msg).toContain('set it to noeviction');
+
+      await evicting.stop();
+      await lru.probe();
+      // Redis gone: not ready, Redis named as the failing dependency, the policy as last read.
+      expect(await exported(metrics)).toEqual({
+        ready: 0,
+        up: { redis: 0, postgres: 1, schema: 1 },
+        policyOk: 0,
+      });
+    } finally {
+      evictingRedis.disconnect();
+      await evicting.destroy();
     }
   });
 });

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import { DISCOVERY_OFF, type DiscoveryStatus } from '../analysis/discovery.js';
 import { readSchemaVersion } from '../db/migrate.js';
 import type { Database } from '../db/pool.js';
+import { withDeadline } from '../lib/deadline.js';
 import type { WorkerMetrics } from './metrics.js';
 import { DEFERRED_BACKLOG_SQL } from './readiness-sql.js';
+import { readMaxmemoryPolicy, SAFE_MAXMEMORY_POLICY } from './redis-policy.js';
 
 /** The state of one dependency as last probed. */
 export type ComponentState = 'up' | 'down' | 'unknown';
@@ -62,6 +64,7 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let loggedVersion: number | null | undefined;
+  let loggedPolicy: string | null = null;
   const waiters: Array<(current: boolean) => void> = [];
 
   const schemaCurrent = () => postgres === 'up' && !schema.dirty && (schema.current ?? 0) >= schema.required;
@@ -78,8 +81,8 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
 
   const probe = async (): Promise<HealthSnapshot> => {
     const [pong, version] = await Promise.allSettled([
-      withTimeout(deps.redis.ping(), timeoutMs),
-      withTimeout(readSchemaVersion(deps.db.pool), timeoutMs),
+      withDeadline(deps.redis.ping(), timeoutMs),
+      withDeadline(readSchemaVersion(deps.db.pool), timeoutMs),
     ]);
     redis = pong.status === 'fulfilled' ? 'up' : 'down';
     postgres = version.status === 'fulfilled' ? 'up' : 'down';
@@ -87,11 +90,21 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
       schema = { current: version.value.version, required: deps.requiredVersion, dirty: version.value.dirty };
       noteSchema();
     }
+    exportReadiness(snapshot());
     if (schemaCurrent()) {
       for (const resolve of waiters.splice(0)) resolve(true);
       await refreshBacklog();
     }
+    if (redis === 'up') await refreshRedisPolicy();
     return snapshot();
+  };
+
+  const exportReadiness = (current: HealthSnapshot) => {
+    if (!deps.metrics) return;
+    deps.metrics.ready.set(current.ready ? 1 : 0);
+    deps.metrics.dependencyUp.set({ dependency: 'redis' }, redis === 'up' ? 1 : 0);
+    deps.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres === 'up' ? 1 : 0);
+    deps.metrics.dependencyUp.set({ dependency: 'schema' }, schemaCurrent() ? 1 : 0);
   };
 
   const noteSchema = () => {
@@ -106,10 +119,29 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
   const refreshBacklog = async () => {
     if (!deps.metrics) return;
     try {
-      const result = await withTimeout(deps.db.pool.query<{ n: number }>(DEFERRED_BACKLOG_SQL), timeoutMs);
+      const result = await withDeadline(deps.db.pool.query<{ n: number }>(DEFERRED_BACKLOG_SQL), timeoutMs);
       deps.metrics.deferredBacklog.set(result.rows[0]?.n ?? 0);
     } catch {
       // A failed count only leaves the gauge stale; readiness already reflects the database.
+    }
+  };
+
+  // One warning per policy seen, never per probe; a Redis that refuses INFO leaves the gauge unknown.
+  const refreshRedisPolicy = async () => {
+    if (!deps.metrics) return;
+    try {
+      const policy = await withDeadline(readMaxmemoryPolicy(deps.redis), timeoutMs);
+      if (policy === null) return;
+      deps.metrics.redisMaxmemoryPolicyOk.set(policy === SAFE_MAXMEMORY_POLICY ? 1 : 0);
+      if (policy !== SAFE_MAXMEMORY_POLICY && policy !== loggedPolicy) {
+        deps.logger.warn(
+          { maxmemoryPolicy: policy },
+          `Redis maxmemory-policy is ${policy}: under memory pressure Redis may evict queued jobs; set it to ${SAFE_MAXMEMORY_POLICY}`,
+        );
+      }
+      loggedPolicy = policy;
+    } catch {
+      // Not knowing the policy leaves the gauge as it was; readiness already reflects Redis.
     }
   };
 
@@ -135,6 +167,7 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
     },
     setDraining() {
       draining = true;
+      exportReadiness(snapshot());
     },
     whenSchemaCurrent() {
       if (schemaCurrent()) return Promise.resolve(true);
@@ -142,13 +175,4 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
       return new Promise((resolve) => waiters.push(resolve));
     },
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -21,7 +21,7 @@ export type MatchStoreCall =
 export interface MatchStoreScript {
   /** Facts by match id; a match not listed is unknown. */
   facts: Map<string, MatchFacts>;
-  /** Default: every signal counted, no outbox row. */
+  /** Default: every signal counted (one per key and severity as sent), no outbox row. */
   storeAnalysis: (analysis: AnalysisToStore) => StoredAnalysis;
   /** Default: the first attempt, first seen now. */
   recordRun: (record: RunRecord) => RunState;
@@ -42,7 +42,15 @@ export function inMemoryMatchStore(script: Partial<MatchStoreScript> = {}): InMe
   const calls: MatchStoreCall[] = [];
   const answers: MatchStoreScript = {
     facts: new Map(),
-    storeAnalysis: (analysis) => ({ signalCount: analysis.signals.length, outboxInserted: 0 }),
+    storeAnalysis: (analysis) => ({
+      signalCount: analysis.signals.length,
+      outboxInserted: 0,
+      storedSignals: analysis.signals.map((s) => ({
+        detectorKey: s.detectorKey,
+        severity: s.severity,
+        count: 1,
+      })),
+    }),
     recordRun: (record) => ({ attempts: 1, firstSeenAt: record.now }),
     abandonRun: () => true,
     ...script,

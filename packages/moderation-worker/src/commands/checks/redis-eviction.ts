@@ -1,17 +1,16 @@
-import type { Redis } from 'ioredis';
+import { readMaxmemoryPolicy, SAFE_MAXMEMORY_POLICY } from '../../runtime/redis-policy.js';
 import { type CheckResult, failed, passed, skipped } from './check-result.js';
 
 const NAME = 'redis maxmemory-policy';
 
 /** The only eviction policy under which Redis never drops BullMQ's keys (jobs, locks, counters). */
-export const REQUIRED_EVICTION_POLICY = 'noeviction';
+export const REQUIRED_EVICTION_POLICY = SAFE_MAXMEMORY_POLICY;
 
-/** Redis's `maxmemory-policy`, read from INFO (which managed services allow where CONFIG GET is off); null when not reported. */
-export async function readEvictionPolicy(redis: Redis): Promise<string | null> {
-  const info = await redis.info('memory');
-  const line = info.split(/\r?\n/).find((l) => l.startsWith('maxmemory_policy:'));
-  return line === undefined ? null : line.slice('maxmemory_policy:'.length).trim();
-}
+/**
+ * Redis's `maxmemory-policy`, read from INFO (which managed services allow where CONFIG GET is off);
+ * null when not reported. The same read as the readiness probes' (which export it as a metric).
+ */
+export const readEvictionPolicy = readMaxmemoryPolicy;
 
 /** The check's row for a policy: anything but noeviction fails, with the risk and the fix. */
 export function evictionPolicyResult(policy: string | null): CheckResult {

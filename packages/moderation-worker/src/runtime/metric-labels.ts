@@ -1,0 +1,56 @@
+// The closed label values of the worker's metrics. Every series of these sets is created at zero
+// when the metrics are, so dashboards and alerts see each one from the first scrape on (a rate()
+// over a series that appears only with its first event misses that event).
+import { UNAVAILABLE_REASONS } from '@geoduels/risk-client';
+import { SEVERITIES } from '@geoduels/risk-client/signals';
+
+/** Breaker states as the client names them. */
+export const BREAKER_STATES = ['disabled', 'closed', 'open', 'half_open'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
+
+/** States a breaker transition can go to. */
+export const BREAKER_TRANSITIONS = ['open', 'half_open', 'closed'] as const;
+
+/** How an analysis job ended, as `moderation_analysis_jobs_total{outcome}` counts it. */
+export const JOB_OUTCOMES = [
+  'analyzed',
+  'skipped_disabled',
+  'skipped_no_facts',
+  'deferred',
+  'abandoned',
+  'rejected',
+  'invalid',
+  'error',
+] as const;
+
+/** Why a job ended in the queue's failed set: rejected, abandoned, invalid data, or every retry used. */
+export const PERMANENT_FAILURE_REASONS = ['rejected', 'abandoned', 'invalid', 'retries_exhausted'] as const;
+export type PermanentFailureReason = (typeof PERMANENT_FAILURE_REASONS)[number];
+
+/** How an engine call ended: answered, refused the request, or each reason it was unavailable. */
+export const ENGINE_OUTCOMES = ['ok', 'rejected', ...UNAVAILABLE_REASONS] as const;
+export type EngineOutcome = (typeof ENGINE_OUTCOMES)[number];
+
+/** The `{status, reason}` pairs of `moderation_risk_engine_calls_total` (reason '' when none). */
+export const ENGINE_CALL_LABELS: ReadonlyArray<{ status: string; reason: string }> = [
+  { status: 'ok', reason: '' },
+  { status: 'disabled', reason: '' },
+  { status: 'rejected', reason: '' },
+  ...UNAVAILABLE_REASONS.map((reason) => ({ status: 'unavailable', reason })),
+];
+
+/** Severities of stored signals. */
+export const SIGNAL_SEVERITIES = SEVERITIES;
+
+/** The batched statements of the match store. */
+export const BATCH_STATEMENTS = ['facts', 'store'] as const;
+
+/** Outcomes of the matches a discovery pass found. */
+export const DISCOVERY_MATCH_OUTCOMES = ['queued', 'already_queued'] as const;
+
+/** Outcomes of a discovery pass. */
+export const DISCOVERY_PASS_OUTCOMES = ['swept', 'locked', 'not_due', 'failed'] as const;
+
+/** What readiness depends on: Redis and PostgreSQL answering, and the schema current. */
+export const READINESS_DEPENDENCIES = ['redis', 'postgres', 'schema'] as const;
+export type ReadinessDependency = (typeof READINESS_DEPENDENCIES)[number];

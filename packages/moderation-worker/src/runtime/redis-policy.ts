@@ -1,0 +1,20 @@
+// BullMQ keeps every job in Redis keys without a TTL: under any eviction policy but noeviction a
+// full Redis silently deletes jobs. The worker cannot change the policy; it reports it.
+import type { Redis } from 'ioredis';
+
+/** The one policy under which Redis never drops queue keys. */
+export const SAFE_MAXMEMORY_POLICY = 'noeviction';
+
+/** The `maxmemory_policy` field of an `INFO memory` answer; null when it has none. */
+export function parseMaxmemoryPolicy(info: string): string | null {
+  const line = /^maxmemory_policy:(.*)$/m.exec(info);
+  return line?.[1]?.trim() || null;
+}
+
+/**
+ * Reads Redis's maxmemory-policy through `INFO memory` rather than `CONFIG GET`, which managed
+ * Redis services often disable; null when the answer does not say.
+ */
+export async function readMaxmemoryPolicy(redis: Redis): Promise<string | null> {
+  return parseMaxmemoryPolicy(await redis.info('memory'));
+}
