@@ -44,7 +44,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   // Only now, and only when asked for, is the OpenTelemetry SDK loaded at all.
   let tracing: Tracing | null = null;
   if (config.tracing !== null) {
-    tracing = await loadTracing();
+    tracing = await loadTracing(config.tracing);
     logger.info(
       { serviceName: tracing.serviceName, endpoint: describeEndpoint(config.tracing.endpoint) },
       'tracing to an OTLP endpoint',

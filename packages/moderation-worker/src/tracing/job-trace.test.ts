@@ -28,7 +28,7 @@ import {
 } from '../test-support/worker-harness.js';
 import { ATTR, SPAN, STATEMENT_STARTED_EVENT, TRACER_NAME } from './span-names.js';
 import { loadTracing, type Tracing } from './tracing.js';
-import { DEFAULT_SERVICE_NAME } from './tracing-settings.js';
+import { DEFAULT_SERVICE_NAME, tracingSettingsFromEnv } from './tracing-settings.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -79,7 +79,9 @@ beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('tracing'));
   engine = await startFakeRiskEngine();
   client = clientFor(engine.url);
-  tracing = await loadTracing({ exporter });
+  const settings = tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' });
+  if (settings === null) throw new Error('tracing settings should be on');
+  tracing = await loadTracing(settings, { exporter });
   const flow = tracing.traceFlow({
     store: batchedMatchStore(db, { maxBatch: 8 }),
     analyzer: client,
@@ -145,7 +147,12 @@ describe('tracing of an analysis job', () => {
       expect(statement.attributes[ATTR.batchSize]).toBe(1);
       expect(statement.events.map((event) => event.name)).toEqual([STATEMENT_STARTED_EVENT]);
     }
-    expect(write.attributes).toMatchObject({ [ATTR.storedSignals]: 0, [ATTR.outboxInserted]: 0 });
+    // What the write did, as the job reports it.
+    expect(write.attributes).toMatchObject({
+      [ATTR.storedSignals]: job.returnvalue.signalCount,
+      [ATTR.outboxInserted]: job.returnvalue.outboxInserted,
+    });
+    expect(engineCall.attributes[ATTR.engineSignals]).toBeGreaterThanOrEqual(job.returnvalue.signalCount);
 
     // Nothing else is exported: BullMQ's idle fetches and stalled checks make no traces of their own.
     const traceId = enqueue.spanContext().traceId;
@@ -154,6 +161,23 @@ describe('tracing of an analysis job', () => {
     );
     expect(processing.resource.attributes['service.name']).toBe(DEFAULT_SERVICE_NAME);
     expect(tracing.serviceName).toBe(DEFAULT_SERVICE_NAME);
+  });
+
+  it('records no enqueue span for a producer without telemetry; the processing then starts the trace', async () => {
+    const matchId = '92000000-0000-4000-8000-000000000002';
+    await seed(matchId);
+    exporter.reset();
+    // The same connection as the traced producer above: its queue must not be reused here.
+    const enqueued = await enqueueRankedMatchPersisted(producer, matchId, {
+      prefix: worker.queue.opts.prefix,
+    });
+    if (!enqueued.ok) throw new Error(`not enqueued: ${enqueued.detail}`);
+    await worker.settled(enqueued.jobId);
+    const spans = await spansWhen((all) => all.some((span) => span.name.startsWith('process ')));
+    expect(spans.filter((span) => span.name.startsWith('add '))).toEqual([]);
+    const processing = only(spans, `process ${QUEUE_NAME}`);
+    expect(processing.parentSpanContext).toBeUndefined();
+    expect(isChildOf(only(spans, SPAN.engine), processing)).toBe(true);
   });
 
   it("gives each job its own span for its share of a batched statement, with the batch's size", async () => {
@@ -171,7 +195,7 @@ describe('tracing of an analysis job', () => {
     const tracer = trace.getTracer('job-trace.test');
     const parents = await Promise.all(
       [...matchIds, unknown].map((matchId) =>
-        tracer.startActiveSpan(`job ${matchId}`, async (span) => {
+        tracer.startActiveSpan(`job ${matchId}`, { kind: SpanKind.CONSUMER }, async (span) => {
           await store.loadFacts(matchId, new Date());
           span.end();
           return span.spanContext().spanId;

@@ -11,15 +11,16 @@ import {
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { BullMQOtel } from 'bullmq-otel';
-import { jobSpansOnly } from './job-spans-only.js';
+import { jobTracesOnly } from './job-traces-only.js';
+import { samplerOf } from './sampler.js';
 import { BULLMQ_TRACER_NAME, TRACER_NAME } from './span-names.js';
 import { tracedAnalyzer } from './traced-analyzer.js';
 import { tracedMatchStore } from './traced-match-store.js';
 import type { Tracing, TracingOptions } from './tracing.js';
-import { DEFAULT_SERVICE_NAME } from './tracing-settings.js';
+import { DEFAULT_SERVICE_NAME, type TracingSettings } from './tracing-settings.js';
 
 /** Starts the SDK and registers it globally; see loadTracing. */
-export function startTracing(options: TracingOptions): Tracing {
+export function startTracing(settings: TracingSettings, options: TracingOptions): Tracing {
   // Later wins: the SDK's defaults, ours, then what OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say.
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': DEFAULT_SERVICE_NAME }))
@@ -27,7 +28,8 @@ export function startTracing(options: TracingOptions): Tracing {
   const exporter = options.exporter ?? new OTLPTraceExporter();
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: [jobSpansOnly(new BatchSpanProcessor(exporter))],
+    sampler: jobTracesOnly(samplerOf(settings.sampler)),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   provider.register();
   const tracer = provider.getTracer(TRACER_NAME);

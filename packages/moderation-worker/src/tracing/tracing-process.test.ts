@@ -28,7 +28,11 @@ import { SPAN } from './span-names.js';
 
 const HOOK = fileURLToPath(new URL('../test-support/record-loaded-modules.mjs', import.meta.url));
 const COLLECTOR_SECRET = 'collector-secret-4242';
-const OTEL_MODULE = /\/node_modules\/(@opentelemetry\/|bullmq-otel\/)/;
+// prom-client itself loads the OpenTelemetry API (a no-op facade until an SDK registers) for its
+// exemplars, with or without tracing: every other OpenTelemetry package counts.
+const OTEL_MODULE = /\/node_modules\/(@opentelemetry\/(?!api\/)|bullmq-otel\/)/;
+// Of the worker's tracing code only the settings and the loader are static imports.
+const STATIC_TRACING_MODULES = ['tracing-settings.js', 'tracing.js'];
 
 let temp: TempDatabase;
 let db: Database;
@@ -111,6 +115,14 @@ async function analyseInProcess(
   };
 }
 
+/** The worker's own tracing modules among `modules`, by file name, sorted, once each. */
+function distTracingModules(modules: string[]): string[] {
+  const names = modules
+    .map((url) => /\/dist\/tracing\/([^/]+\.js)$/.exec(url)?.[1])
+    .filter((name): name is string => name !== undefined);
+  return [...new Set(names)].sort();
+}
+
 async function seed(matchId: string): Promise<void> {
   await seedMatch(db, matchId, [
     {
@@ -154,6 +166,7 @@ describe('tracing in the worker process', () => {
       expect(modules.some((url) => url.includes(expected))).toBe(true);
     }
     expect(modules.filter((url) => OTEL_MODULE.test(url))).toEqual([]);
+    expect(distTracingModules(modules)).toEqual(STATIC_TRACING_MODULES);
     expect(output).not.toContain('tracing to an OTLP endpoint');
   });
 
@@ -170,6 +183,9 @@ describe('tracing in the worker process', () => {
       });
       expect(modules.some((url) => url.includes('/node_modules/@opentelemetry/sdk-trace-node/'))).toBe(true);
       expect(modules.some((url) => url.includes('/node_modules/bullmq-otel/'))).toBe(true);
+      expect(distTracingModules(modules)).toEqual(
+        expect.arrayContaining([...STATIC_TRACING_MODULES, 'otel-tracing.js', 'traced-analyzer.js']),
+      );
 
       expect(collector.exports.length).toBeGreaterThan(0);
       for (const sent of collector.exports) {

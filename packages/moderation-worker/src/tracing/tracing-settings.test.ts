@@ -27,6 +27,7 @@ describe('tracing settings', () => {
     expect(tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT })).toEqual({
       endpointVariable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
       endpoint: ENDPOINT,
+      sampler: { name: 'parentbased_always_on', ratio: 1 },
     });
     expect(
       tracingSettingsFromEnv({
@@ -36,13 +37,23 @@ describe('tracing settings', () => {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_SDK_DISABLED: 'false',
       }),
-    ).toEqual({
+    ).toMatchObject({
       endpointVariable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
       endpoint: 'https://traces.example/v1/traces',
     });
     expect(
       workerConfigFromEnv({ POSTGRES_URL: 'postgres://db/x', OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT }).tracing,
     ).toMatchObject({ endpoint: ENDPOINT });
+  });
+
+  it('read the sampler and its ratio', () => {
+    expect(
+      tracingSettingsFromEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT,
+        OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      })?.sampler,
+    ).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
   });
 
   it('are off when the SDK is disabled or the traces exporter is none, endpoint or not', () => {

@@ -10,12 +10,32 @@ export const DEFAULT_SERVICE_NAME = 'geoduels-risk-analysis-worker';
 /** The one OTLP protocol the worker ships an exporter for. */
 export const OTLP_PROTOCOL = 'http/protobuf';
 
+/** The samplers of OTEL_TRACES_SAMPLER the worker knows (the specification's built-in ones). */
+export const SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** Which traces are kept (OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG). */
+export interface SamplerSettings {
+  /** Default `parentbased_always_on`: every job's trace, as its enqueue decided. */
+  name: SamplerName;
+  /** The share of traces kept by the ratio samplers, 0 to 1 (default 1). */
+  ratio: number;
+}
+
 /** Tracing is on: spans go to an OTLP/HTTP collector. */
 export interface TracingSettings {
   /** The variable that turned tracing on (the traces-specific endpoint wins, as in the SDK). */
   endpointVariable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_EXPORTER_OTLP_ENDPOINT';
   /** Its value; may hold credentials, log it only through describeEndpoint. */
   endpoint: string;
+  sampler: SamplerSettings;
 }
 
 /**
@@ -50,7 +70,7 @@ export function tracingSettingsFromEnv(env: Env): TracingSettings | null {
     traces !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
   const endpoint = (traces ?? general)!;
   checkEndpoint(endpointVariable, endpoint);
-  return { endpointVariable, endpoint };
+  return { endpointVariable, endpoint, sampler: samplerFromEnv(env) };
 }
 
 /** The values of the OTLP header lists (`key=value,...`): they are usually credentials. */
@@ -63,6 +83,22 @@ export function otlpHeaderValues(env: Env): string[] {
     }
   }
   return values;
+}
+
+function samplerFromEnv(env: Env): SamplerSettings {
+  const name = optional(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase() ?? 'parentbased_always_on';
+  if (!(SAMPLERS as readonly string[]).includes(name)) {
+    throw new WorkerConfigError(
+      'OTEL_TRACES_SAMPLER',
+      `must be one of ${SAMPLERS.join(', ')} (got "${name}")`,
+    );
+  }
+  const arg = optional(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const ratio = arg === undefined ? 1 : Number(arg);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new WorkerConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1 (got "${arg}")`);
+  }
+  return { name: name as SamplerName, ratio };
 }
 
 function sdkDisabled(env: Env): boolean {

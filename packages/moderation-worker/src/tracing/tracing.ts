@@ -4,6 +4,7 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Telemetry } from 'bullmq';
 import type { AnalyzeMatchDeps } from '../analysis/analyze-match.js';
+import type { TracingSettings } from './tracing-settings.js';
 
 /** Tracing, started: BullMQ's telemetry and the spans around the analysis flow. */
 export interface Tracing {
@@ -30,9 +31,9 @@ export interface TracingOptions {
 
 /**
  * Loads the OpenTelemetry SDK and starts tracing: registers the global tracer provider (W3C trace
- * context, AsyncLocalStorage), exporting in batches (OTEL_BSP_* variables).
+ * context, AsyncLocalStorage) with the sampler of `settings`, exporting in batches (OTEL_BSP_*).
  */
-export async function loadTracing(options: TracingOptions = {}): Promise<Tracing> {
+export async function loadTracing(settings: TracingSettings, options: TracingOptions = {}): Promise<Tracing> {
   const { startTracing } = await import('./otel-tracing.js');
-  return startTracing(options);
+  return startTracing(settings, options);
 }
