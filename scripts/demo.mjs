@@ -104,39 +104,61 @@ async function createDemoDatabase(cleanup) {
  * seeds one ranked match (roster rows: player, rounds, suspicious) and prints its id.
  */
 async function seedPlayers(db) {
-  const season = randomUUID();
-  await db.query(
-    `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'Demo season', now(), true)`,
-    [season],
-  );
+  // The active ranked season, as the API keeps it: a text id in the ranked_season setting.
+  const season = 's2026-03';
+  await db.query(`INSERT INTO site_settings (key, value_json) VALUES ('ranked_season', $1)`, [
+    { activeSeasonId: season, monthlyResetDay: 1, lastResetAt: '2026-03-01T00:00:00Z' },
+  ]);
   for (const [name, id] of Object.entries(players))
-    await db.query('INSERT INTO users (id, username) VALUES ($1, $2)', [id, name]);
+    await db.query(`INSERT INTO users (id, display_name, account_type) VALUES ($1, $2, 'registered')`, [
+      id,
+      name,
+    ]);
   const ratings = { ada: [900, 40], bo: [950, 55], speedy: [1000, 30], smurf: [1600, 5] };
   for (const [name, [mmr, games]] of Object.entries(ratings)) {
-    await db.query(`INSERT INTO ranks VALUES ($1, 'duel', $2, $3)`, [players[name], season, mmr]);
-    await db.query(`INSERT INTO ranked_stats VALUES ($1, 'duel', $2, $3)`, [players[name], season, games]);
+    await db.query(`INSERT INTO ranks (user_id, mode, season_id, mmr) VALUES ($1, 'duel', $2, $3)`, [
+      players[name],
+      season,
+      mmr,
+    ]);
+    await db.query(
+      `INSERT INTO ranked_stats (user_id, mode, season_id, games_played) VALUES ($1, 'duel', $2, $3)`,
+      [players[name], season, games],
+    );
   }
   let clock = Date.parse('2026-03-01T18:00:00Z');
+  // A finalised ranked duel as the API writes it: match_history, one match_players row per player,
+  // and their ranked guess events.
   const seedMatch = async (label, roster) => {
     const matchId = randomUUID();
-    await db.query('INSERT INTO match_history (match_id, season_id, finished_at) VALUES ($1, $2, now())', [
-      matchId,
-      season,
-    ]);
+    const startedAt = new Date(clock).toISOString();
+    await db.query(
+      `INSERT INTO match_history (match_id, mode, ranked, started_at, ended_at) VALUES ($1, 'duel', true, $2, now())`,
+      [matchId, startedAt],
+    );
+    for (const [name] of roster)
+      await db.query('INSERT INTO match_players (match_id, user_id, ended_at) VALUES ($1, $2, now())', [
+        matchId,
+        players[name],
+      ]);
     for (const [name, rounds, suspicious] of roster) {
       for (let round = 1; round <= rounds; round += 1) {
         clock += 20_000;
         const score = suspicious ? 4990 : 2500 + ((round * 397) % 2000);
         const guessMs = suspicious ? 1100 + round * 10 : 6000 + ((round * 911) % 9000);
-        await db.query('INSERT INTO ranked_guess_events VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-          players[name],
-          matchId,
-          round,
-          score,
-          guessMs,
-          suspicious ? 0.9 : 0.2,
-          new Date(clock).toISOString(),
-        ]);
+        await db.query(
+          `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, evidence, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            players[name],
+            matchId,
+            round,
+            score,
+            guessMs,
+            suspicious ? 0.9 : 0.2,
+            new Date(clock).toISOString(),
+          ],
+        );
       }
     }
     console.log(`  ${label.padEnd(34)} ${matchId}`);
@@ -224,9 +246,13 @@ async function engineDown({ db, engine, queue, webhook, worker }, seedMatch) {
     reason: 'every guess perfect in about a second',
   });
   console.log(`  recordPlayerReport -> ${JSON.stringify(report)}`);
-  await until('the report reaches the webhook', () =>
-    webhook.received.some((request) => JSON.stringify(request.body).includes(report.signalId)),
-  );
+  await until('the report reaches the webhook', async () => {
+    const sent = await db.query(
+      `SELECT 1 FROM notification_outbox WHERE dedupe_key = 'moderation_signal:' || $1 || ':queued' AND sent_at IS NOT NULL`,
+      [String(report.signalId)],
+    );
+    return sent.rowCount === 1;
+  });
   console.log('  the report was delivered to the moderators while the engine is still down');
   return later;
 }
@@ -299,7 +325,8 @@ async function untilRuns(db, matchIds, statuses) {
 async function printSignals(db, matchIds) {
   const result = await db.query(
     `SELECT subject_user_id, detector_key, reason_code, severity, evidence_strength, score, recommended_queue,
-            EXISTS (SELECT 1 FROM notification_outbox o WHERE o.dedupe_key = 'moderation_signal_queued:' || s.id) AS queued,
+            EXISTS (SELECT 1 FROM notification_outbox o
+                    WHERE o.dedupe_key = 'moderation_signal:' || s.id || ':queued') AS queued,
             match_id
      FROM moderation_signals s WHERE match_id = ANY($1) ORDER BY match_id, subject_user_id, reason_code`,
     [matchIds],

@@ -22,9 +22,9 @@ let config: IConfigMap;
 
 beforeAll(async () => {
   objects = await renderKustomization('infra/k3s/base');
-  deployment = findObject<IDeployment>(objects, 'Deployment', 'moderation-worker');
+  deployment = findObject<IDeployment>(objects, 'Deployment', 'risk-analysis-worker');
   worker = deployment.spec!.template.spec!.containers.find((c) => c.name === 'moderation-worker')!;
-  config = findObject<IConfigMap>(objects, 'ConfigMap', 'moderation-worker-config');
+  config = findObject<IConfigMap>(objects, 'ConfigMap', 'risk-analysis-worker-config');
 });
 
 describe('infra/k3s/base', () => {
@@ -36,11 +36,11 @@ describe('infra/k3s/base', () => {
 
   it('renders only objects that pass the Kubernetes schema for their kind', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/moderation-worker-config',
-      'Deployment/moderation-worker',
-      'PodDisruptionBudget/moderation-worker',
-      'Service/moderation-worker',
-      'ServiceAccount/moderation-worker',
+      'ConfigMap/risk-analysis-worker-config',
+      'Deployment/risk-analysis-worker',
+      'PodDisruptionBudget/risk-analysis-worker',
+      'Service/risk-analysis-worker',
+      'ServiceAccount/risk-analysis-worker',
     ]);
     for (const object of objects) validateKubeObject(object);
   });
@@ -87,7 +87,7 @@ describe('infra/k3s/base', () => {
     expect(worker.envFrom).toEqual([
       { configMapRef: { name: 'geoduels-runtime-config', optional: true } },
       { secretRef: { name: 'geoduels-secrets', optional: true } },
-      { configMapRef: { name: 'moderation-worker-config' } },
+      { configMapRef: { name: 'risk-analysis-worker-config' } },
     ]);
   });
 
@@ -126,7 +126,7 @@ describe('infra/k3s/base', () => {
     ];
     expect(Object.keys(refs).sort()).toEqual([...names].sort());
     for (const name of names) {
-      expect(refs[name], name).toEqual({ name: 'moderation-worker-secrets', key: name, optional: true });
+      expect(refs[name], name).toEqual({ name: 'risk-analysis-worker-secrets', key: name, optional: true });
     }
     for (const key of Object.keys(config.data ?? {})) {
       expect(SECRET_VARIABLES as readonly string[]).not.toContain(key);
@@ -136,7 +136,7 @@ describe('infra/k3s/base', () => {
   });
 
   it('exposes metrics through a Service and Prometheus annotations on the real port', () => {
-    const service = findObject<IService>(objects, 'Service', 'moderation-worker');
+    const service = findObject<IService>(objects, 'Service', 'risk-analysis-worker');
     expect(service.spec!.ports).toEqual([{ name: 'http', port: 8093, targetPort: 'http', protocol: 'TCP' }]);
     const podLabels = deployment.spec!.template.metadata!.labels!;
     expect(podLabels).toMatchObject(service.spec!.selector!);
@@ -146,7 +146,7 @@ describe('infra/k3s/base', () => {
   });
 
   it('protects the worker with a disruption budget that matches its pods', () => {
-    const pdb = findObject<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'moderation-worker');
+    const pdb = findObject<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'risk-analysis-worker');
     expect(deployment.spec!.template.metadata!.labels).toMatchObject(pdb.spec!.selector!.matchLabels!);
     expect(deployment.spec!.selector.matchLabels).toEqual(pdb.spec!.selector!.matchLabels);
     expect(pdb.spec!.maxUnavailable).toBe(1);
@@ -179,7 +179,7 @@ describe("infra/k3s/base: where the worker's environment comes from (Kubernetes 
 
   function environment(objectsPresent: Partial<ConfigObjects>): Record<string, string> {
     return containerEnvironment(worker, {
-      configMaps: { 'moderation-worker-config': config.data!, ...objectsPresent.configMaps },
+      configMaps: { 'risk-analysis-worker-config': config.data!, ...objectsPresent.configMaps },
       secrets: { ...objectsPresent.secrets },
     });
   }
@@ -222,7 +222,7 @@ describe("infra/k3s/base: where the worker's environment comes from (Kubernetes 
     };
     const env = environment({
       configMaps: { 'geoduels-runtime-config': SHARED_CONFIG },
-      secrets: { 'geoduels-secrets': SHARED_SECRETS, 'moderation-worker-secrets': own },
+      secrets: { 'geoduels-secrets': SHARED_SECRETS, 'risk-analysis-worker-secrets': own },
     });
     expect(env).toMatchObject(own);
   });
@@ -242,7 +242,7 @@ describe("infra/k3s/base: where the worker's environment comes from (Kubernetes 
 
   it("starts without production's shared objects, from its own ConfigMap and Secret alone", () => {
     const own = { POSTGRES_URL: 'postgres://worker@db:5432/geoduels', REDIS_URL: 'redis://redis:6379' };
-    const env = environment({ secrets: { 'moderation-worker-secrets': own } });
+    const env = environment({ secrets: { 'risk-analysis-worker-secrets': own } });
     expect(env).toMatchObject({ ...own, ...config.data });
     expect(env.RISK_ENGINE_URL).toBeUndefined();
   });

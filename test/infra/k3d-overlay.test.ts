@@ -20,7 +20,7 @@ let engine: IContainer;
 
 beforeAll(async () => {
   objects = await renderKustomization('infra/k3s/overlays/k3d');
-  workerDeployment = findObject<IDeployment>(objects, 'Deployment', 'moderation-worker');
+  workerDeployment = findObject<IDeployment>(objects, 'Deployment', 'risk-analysis-worker');
   engineDeployment = findObject<IDeployment>(objects, 'Deployment', 'fake-risk-engine');
   worker = workerDeployment.spec!.template.spec!.containers[0]!;
   engine = engineDeployment.spec!.template.spec!.containers[0]!;
@@ -85,7 +85,7 @@ describe('infra/k3s/overlays/k3d', () => {
   it('reaches PostgreSQL and Redis on the host through host.k3d.internal', () => {
     expect(new URL(secretValue(envRef(worker, 'POSTGRES_URL'))).hostname).toBe('host.k3d.internal');
     expect(new URL(secretValue(envRef(worker, 'REDIS_URL'))).hostname).toBe('host.k3d.internal');
-    const config = findObject<IConfigMap>(objects, 'ConfigMap', 'moderation-worker-config');
+    const config = findObject<IConfigMap>(objects, 'ConfigMap', 'risk-analysis-worker-config');
     expect(config.data!.POSTGRES_PGBOUNCER).toBe('false');
     expect(config.data!.RISK_ENGINE_TIMEOUT).toBe('750ms');
   });
@@ -99,7 +99,7 @@ describe('infra/k3s/overlays/k3d', () => {
     expect(worker.envFrom).toEqual([
       { configMapRef: { name: 'geoduels-runtime-config', optional: true } },
       { secretRef: { name: 'geoduels-secrets', optional: true } },
-      { configMapRef: { name: 'moderation-worker-config' } },
+      { configMapRef: { name: 'risk-analysis-worker-config' } },
     ]);
     const names = objects.map((o) => o.metadata.name);
     expect(names).not.toContain('geoduels-runtime-config');
@@ -125,7 +125,7 @@ describe('infra/k3s/overlays/k3d', () => {
   });
 
   it('provides the direct database URL the opt-in migration Job reads, under the name it expects', () => {
-    const url = secretValue({ name: 'moderation-worker-secrets', key: 'POSTGRES_MIGRATE_URL' });
+    const url = secretValue({ name: 'risk-analysis-worker-secrets', key: 'POSTGRES_MIGRATE_URL' });
     expect(new URL(url).hostname).toBe('host.k3d.internal');
   });
 });

@@ -21,19 +21,19 @@ let own: Record<string, string>;
 
 beforeAll(async () => {
   objects = await renderKustomization('infra/k3s/jobs');
-  job = findObject<IJob>(objects, 'Job', 'moderation-worker-migrate');
+  job = findObject<IJob>(objects, 'Job', 'risk-analysis-worker-migrate');
   base = await renderKustomization('infra/k3s/base');
-  own = findObject<IConfigMap>(base, 'ConfigMap', 'moderation-worker-config').data!;
+  own = findObject<IConfigMap>(base, 'ConfigMap', 'risk-analysis-worker-config').data!;
 });
 
 describe('infra/k3s/jobs (opt-in migration)', () => {
   it('renders one Job that passes the Kubernetes schema', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/moderation-worker-migrate']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Job/risk-analysis-worker-migrate']);
     validateKubeObject(objects[0]!);
   });
 
   it('runs `migrate up` once with the worker image, never retrying a failed migration', () => {
-    const deployment = findObject<IDeployment>(base, 'Deployment', 'moderation-worker');
+    const deployment = findObject<IDeployment>(base, 'Deployment', 'risk-analysis-worker');
     const container = job.spec!.template.spec!.containers[0]!;
     expect(container.command).toBeUndefined();
     expect(container.args).toEqual(['migrate', 'up']);
@@ -48,7 +48,7 @@ describe('infra/k3s/jobs (opt-in migration)', () => {
     expectSecretsByReference(container);
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
     expect(env.POSTGRES_URL?.valueFrom?.secretKeyRef).toEqual({
-      name: 'moderation-worker-secrets',
+      name: 'risk-analysis-worker-secrets',
       key: 'POSTGRES_MIGRATE_URL',
     });
     expect(env.POSTGRES_PGBOUNCER?.value).toBe('false');
@@ -59,7 +59,7 @@ describe('infra/k3s/jobs (opt-in migration)', () => {
     expect(container.envFrom).toEqual([
       { configMapRef: { name: 'geoduels-runtime-config', optional: true } },
       { secretRef: { name: 'geoduels-secrets', optional: true } },
-      { configMapRef: { name: 'moderation-worker-config' } },
+      { configMapRef: { name: 'risk-analysis-worker-config' } },
     ]);
   });
 
@@ -67,10 +67,10 @@ describe('infra/k3s/jobs (opt-in migration)', () => {
     const container = job.spec!.template.spec!.containers[0]!;
     const direct = 'postgres://migrator:pw@postgres:5432/geoduels';
     const env = containerEnvironment(container, {
-      configMaps: { 'geoduels-runtime-config': { LOG_LEVEL: 'warn' }, 'moderation-worker-config': own },
+      configMaps: { 'geoduels-runtime-config': { LOG_LEVEL: 'warn' }, 'risk-analysis-worker-config': own },
       secrets: {
         'geoduels-secrets': { POSTGRES_URL: 'postgres://api:pw@pgbouncer:6432/geoduels' },
-        'moderation-worker-secrets': { POSTGRES_MIGRATE_URL: direct },
+        'risk-analysis-worker-secrets': { POSTGRES_MIGRATE_URL: direct },
       },
     });
     expect(env).toMatchObject({
@@ -85,10 +85,10 @@ describe('infra/k3s/jobs (opt-in migration)', () => {
     const container = job.spec!.template.spec!.containers[0]!;
     expect(() =>
       containerEnvironment(container, {
-        configMaps: { 'moderation-worker-config': own },
+        configMaps: { 'risk-analysis-worker-config': own },
         secrets: {
           'geoduels-secrets': { POSTGRES_URL: 'postgres://api:pw@pgbouncer:6432/geoduels' },
-          'moderation-worker-secrets': {},
+          'risk-analysis-worker-secrets': {},
         },
       }),
     ).toThrow(MissingReferenceError);

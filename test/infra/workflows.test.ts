@@ -185,7 +185,8 @@ describe('.github/workflows', () => {
       expect(args).toContain('Post-deploy checks on https://staging.geoduels.example (');
       expect(args).toContain("-w '%{http_code}\\n' https://staging.geoduels.example/`");
       expect(args).toContain('a ranked duel finished on https://staging.geoduels.example gets a');
-      expect(args).toContain('`moderation-worker check`');
+      expect(args).toContain('`moderation-worker check` passes in a `risk-analysis-worker` pod');
+      expect(args).toContain('`kubectl exec deploy/risk-analysis-worker -- ');
       expect(args).not.toContain('geoduels.io');
     } finally {
       await rm(dir, { recursive: true, force: true });

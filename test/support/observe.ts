@@ -54,26 +54,43 @@ export interface OutboxAudit {
   signalsWithSeveralRows: string[];
   /** Outbox rows for signals that do not need review, or that do not exist. */
   unexpectedRows: string[];
+  /**
+   * Rows of the review type not in the agreed form: dedupe key `moderation_signal:<id>:queued`,
+   * payload with an integer signalId and the subject's name (display_name, or the uuid when empty).
+   */
+  malformedRows: string[];
   /** Number of outbox rows for queued signals. */
   outboxRows: number;
 }
 
-/** Checks one outbox row per queued signal, and no other signal outbox rows. */
+/** Checks one outbox row per queued signal, no other signal outbox rows, and each row's form. */
 export async function auditOutbox(pool: pg.Pool): Promise<OutboxAudit> {
-  const result = await pool.query<{ signal_id: string | null; queued: boolean | null; rows: number }>(
+  const result = await pool.query<{
+    signal_id: string | null;
+    queued: boolean | null;
+    rows: number;
+    malformed: number;
+  }>(
     `WITH rows AS (
-       SELECT payload_json->>'signalId' AS signal_id, count(*)::int AS rows
-       FROM notification_outbox WHERE type = 'moderation_signal_queued' GROUP BY 1
+       SELECT o.payload_json->>'signalId' AS signal_id, count(*)::int AS rows,
+              count(*) FILTER (WHERE jsonb_typeof(o.payload_json->'signalId') IS DISTINCT FROM 'number'
+                OR o.dedupe_key IS DISTINCT FROM 'moderation_signal:' || (o.payload_json->>'signalId') || ':queued'
+                OR o.payload_json->>'subjectName' IS DISTINCT FROM
+                     COALESCE(NULLIF(u.display_name, ''), o.payload_json->>'subjectUserId'))::int AS malformed
+       FROM notification_outbox o
+       LEFT JOIN users u ON u.id::text = o.payload_json->>'subjectUserId'
+       WHERE o.type = 'moderation_signal_queued' GROUP BY 1
      )
      SELECT COALESCE(s.id::text, r.signal_id) AS signal_id,
             (s.recommended_queue OR s.severity IN ('high', 'critical')) AS queued,
-            COALESCE(r.rows, 0) AS rows
+            COALESCE(r.rows, 0) AS rows, COALESCE(r.malformed, 0) AS malformed
      FROM moderation_signals s FULL JOIN rows r ON r.signal_id = s.id::text`,
   );
   const audit: OutboxAudit = {
     queuedWithoutOutbox: [],
     signalsWithSeveralRows: [],
     unexpectedRows: [],
+    malformedRows: [],
     outboxRows: 0,
   };
   for (const row of result.rows) {
@@ -81,6 +98,7 @@ export async function auditOutbox(pool: pg.Pool): Promise<OutboxAudit> {
     if (row.queued === true && row.rows === 0) audit.queuedWithoutOutbox.push(id);
     if (row.rows > 1) audit.signalsWithSeveralRows.push(id);
     if (row.rows > 0 && row.queued !== true) audit.unexpectedRows.push(id);
+    if (row.malformed > 0) audit.malformedRows.push(id);
     if (row.queued === true) audit.outboxRows += row.rows;
   }
   return audit;
@@ -106,6 +124,7 @@ export async function expectExactlyOnce(
     queuedWithoutOutbox: [],
     signalsWithSeveralRows: [],
     unexpectedRows: [],
+    malformedRows: [],
     outboxRows: expected.filter((s) => s.queued).length,
   });
   return { expected, audit };
@@ -171,7 +190,7 @@ export async function deliveryReport(
   received: readonly ReceivedWebhook[],
 ): Promise<DeliveryReport> {
   const rows = await pool.query<{ id: string }>(
-    `SELECT payload_json->>'signalId' AS id FROM notification_outbox`,
+    `SELECT payload_json->>'signalId' AS id FROM notification_outbox WHERE type = 'moderation_signal_queued'`,
   );
   const expected = new Set(rows.rows.map((row) => row.id));
   const accepted = new Set(

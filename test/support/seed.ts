@@ -17,6 +17,8 @@ export interface SeededEvent {
 /** A seeded player: their duel rating and games in the active season (absent when unranked). */
 export interface SeededPlayer {
   userId: string;
+  /** users.display_name: what review notifications name the player by. */
+  displayName: string;
   rating?: number;
   games?: number;
   /** Newest first, like the facts the worker sends. */
@@ -32,6 +34,7 @@ export interface SeededMatch {
 
 /** What {@link seedRankedMatches} wrote. */
 export interface SeedResult {
+  /** The active season (text, as `site_settings` `ranked_season` names it) the ranks were written in. */
   seasonId: string;
   matches: SeededMatch[];
 }
@@ -48,9 +51,14 @@ export interface SeedOptions {
   batchSize?: number;
 }
 
+/** The season the seeds name in `site_settings` `ranked_season`: not production's fallback `s2`. */
+export const SEED_SEASON_ID = 's3';
+
 /**
- * Inserts users, an active season (reused when one exists), ranked duels with two players each,
- * their guess events, ranks and ranked stats, with one `unnest` INSERT per table per batch.
+ * Inserts, as the API leaves a finalised ranked duel: users (display_name), the match_history row
+ * (mode `duel`, ranked, ended), one match_players row per player, their guess events, and ranks and
+ * ranked stats in the active season (the `ranked_season` setting, created naming SEED_SEASON_ID
+ * when missing), with one `unnest` INSERT per table per batch.
  * A fifth of the players are "suspicious" (near-perfect scores in very little time) and every
  * fourth player has no rank row, so the facts and the fake's detectors see varied input. Every
  * player plays only their one match, so the returned players are exactly the facts the worker sends.
@@ -59,14 +67,15 @@ export async function seedRankedMatches(db: Queryable, options: SeedOptions): Pr
   const rounds = options.roundsPerMatch ?? 5;
   const batchSize = options.batchSize ?? 1_000;
   const random = mulberry32(options.seed ?? 1);
-  const seasonId = await ensureActiveSeason(db);
+  const seasonId = await ensureRankedSeason(db);
   const matches: SeededMatch[] = [];
   const baseTime = Date.UTC(2026, 0, 15, 12, 0, 0);
 
   for (let offset = 0; offset < options.matches; offset += batchSize) {
     const count = Math.min(batchSize, options.matches - offset);
-    const users: string[] = [];
-    const match = { ids: [] as string[], started: [] as string[], finished: [] as string[] };
+    const users = { ids: [] as string[], names: [] as string[] };
+    const match = { ids: [] as string[], started: [] as string[], ended: [] as string[] };
+    const seats = { match: [] as string[], user: [] as string[], ended: [] as string[] };
     const events = {
       user: [] as string[],
       match: [] as string[],
@@ -81,15 +90,20 @@ export async function seedRankedMatches(db: Queryable, options: SeedOptions): Pr
     for (let i = 0; i < count; i++) {
       const matchId = randomUUID();
       const startedAt = baseTime + (offset + i) * 60_000;
+      const endedAt = new Date(startedAt + rounds * 30_000).toISOString();
       const players = [randomUUID(), randomUUID()].map((userId) =>
         seedPlayer(userId, matchId, startedAt, rounds, random),
       ) as [SeededPlayer, SeededPlayer];
       matches.push({ matchId, playerIds: [players[0].userId, players[1].userId], players });
       match.ids.push(matchId);
       match.started.push(new Date(startedAt).toISOString());
-      match.finished.push(new Date(startedAt + rounds * 30_000).toISOString());
+      match.ended.push(endedAt);
       for (const player of players) {
-        users.push(player.userId);
+        users.ids.push(player.userId);
+        users.names.push(player.displayName);
+        seats.match.push(matchId);
+        seats.user.push(player.userId);
+        seats.ended.push(endedAt);
         if (player.rating !== undefined && player.games !== undefined) {
           ranks.user.push(player.userId);
           ranks.mmr.push(player.rating);
@@ -107,18 +121,24 @@ export async function seedRankedMatches(db: Queryable, options: SeedOptions): Pr
       }
     }
 
-    await db.query('INSERT INTO users (id, username) SELECT id, $2 || id FROM unnest($1::uuid[]) AS id', [
-      users,
-      'seed-',
+    await db.query('INSERT INTO users (id, display_name) SELECT * FROM unnest($1::uuid[], $2::text[])', [
+      users.ids,
+      users.names,
     ]);
     await db.query(
-      `INSERT INTO match_history (match_id, mode, ranked, season_id, started_at, finished_at)
-       SELECT id, 'duel', true, $4, s, f FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, s, f)`,
-      [match.ids, match.started, match.finished, seasonId],
+      `INSERT INTO match_history (match_id, mode, ranked, started_at, ended_at)
+       SELECT id, 'duel', true, s, e FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS t(id, s, e)`,
+      [match.ids, match.started, match.ended],
+    );
+    await db.query(
+      `INSERT INTO match_players (match_id, user_id, ended_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])`,
+      [seats.match, seats.user, seats.ended],
     );
     await db.query(
       `INSERT INTO ranked_guess_events (user_id, match_id, round_number, score, guess_ms, evidence, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::int[], $6::float8[], $7::timestamptz[])`,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::smallint[], $4::smallint[], $5::int[], $6::real[],
+                            $7::timestamptz[])`,
       [events.user, events.match, events.round, events.score, events.guessMs, events.evidence, events.at],
     );
     await db.query(
@@ -137,12 +157,11 @@ export async function seedRankedMatches(db: Queryable, options: SeedOptions): Pr
 
 /** A ranked match row with no guess events (the worker has no facts to send for it). */
 export async function seedEmptyMatch(db: Queryable): Promise<string> {
-  const seasonId = await ensureActiveSeason(db);
+  await ensureRankedSeason(db);
   const matchId = randomUUID();
   await db.query(
-    `INSERT INTO match_history (match_id, mode, ranked, season_id, started_at, finished_at)
-     VALUES ($1, 'duel', true, $2, now(), now())`,
-    [matchId, seasonId],
+    `INSERT INTO match_history (match_id, mode, ranked, started_at, ended_at) VALUES ($1, 'duel', true, now(), now())`,
+    [matchId],
   );
   return matchId;
 }
@@ -156,7 +175,7 @@ function seedPlayer(
 ): SeededPlayer {
   const suspicious = random() < 0.2;
   const ranked = random() >= 0.25;
-  const player: SeededPlayer = { userId, events: [] };
+  const player: SeededPlayer = { userId, displayName: `seed-${userId.slice(0, 8)}`, events: [] };
   if (ranked) {
     player.rating = 800 + Math.floor(random() * 1600);
     player.games = 1 + Math.floor(random() * 300);
@@ -174,15 +193,19 @@ function seedPlayer(
   return player;
 }
 
-async function ensureActiveSeason(db: Queryable): Promise<string> {
-  const existing = await db.query<{ id: string }>('SELECT id FROM seasons WHERE is_active');
-  if (existing.rows[0] !== undefined) return existing.rows[0].id;
-  const id = randomUUID();
+// The active season as the API keeps it: the `ranked_season` setting, created naming
+// SEED_SEASON_ID when missing and kept when a test set it.
+async function ensureRankedSeason(db: Queryable): Promise<string> {
   await db.query(
-    `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'E2E season', '2026-01-01T00:00:00Z', true)`,
-    [id],
+    `INSERT INTO site_settings (key, value_json) VALUES ('ranked_season', $1) ON CONFLICT (key) DO NOTHING`,
+    [{ activeSeasonId: SEED_SEASON_ID, monthlyResetDay: 1, lastResetAt: '2026-01-01T00:00:00Z' }],
   );
-  return id;
+  const result = await db.query<{ id: string | null }>(
+    `SELECT CASE WHEN jsonb_typeof(value_json->'activeSeasonId') = 'string'
+                 THEN NULLIF(btrim(value_json->>'activeSeasonId'), '') END AS id
+     FROM site_settings WHERE key = 'ranked_season'`,
+  );
+  return result.rows[0]?.id ?? 's2';
 }
 
 // Small deterministic PRNG (mulberry32): reproducible seed data without a dependency.

@@ -1,6 +1,7 @@
-// The baseline: the same work as the worker's analysis job, done the way a straightforward
-// implementation does it. One query for the match's players, two per player (recent events, season
-// rating), the same risk client, then one transaction per signal and a separate run-row write.
+// The baseline: the same work as the worker's analysis job, done the production pattern's way on the
+// production schema. One query for the season setting, one for the match's players, two per player
+// (recent events, season rating), the same risk client, then one transaction per signal (production's
+// upsert on its detector dedupe index, and its outbox row) and a separate run-row write.
 // Driven exactly like the worker (same queue, prefix, concurrency, engine, pool size); only the
 // data access differs. Run by worker-bench.mjs as its own process; prints `ready` when it pulls jobs.
 import { createRiskClient, FACTS_VERSION, needsReview, riskEngineConfigFromEnv } from '@geoduels/risk-client';
@@ -13,20 +14,23 @@ const pool = new pg.Pool({ connectionString: env.POSTGRES_URL, max: Number(env.P
 const client = createRiskClient(riskEngineConfigFromEnv(env));
 const redisUrl = new URL(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
+// Production's facts read: the season setting, the match's players, then per player their newest
+// 50 events and their duel rating and games in that season.
+const SEASON_SQL = `SELECT value_json FROM site_settings WHERE key = 'ranked_season'`;
 const PLAYERS_SQL = 'SELECT DISTINCT user_id FROM ranked_guess_events WHERE match_id = $1 ORDER BY user_id';
 const EVENTS_SQL = `
 SELECT match_id, round_number, score, guess_ms, evidence, occurred_at FROM ranked_guess_events
-WHERE user_id = $1 ORDER BY occurred_at DESC, round_number DESC, match_id LIMIT 50`;
+WHERE user_id = $1 ORDER BY occurred_at DESC, round_number DESC LIMIT 50`;
 const RATING_SQL = `
-SELECT r.mmr, st.games_played FROM seasons s
-LEFT JOIN ranks r ON r.user_id = $1 AND r.mode = 'duel' AND r.season_id = s.id
-LEFT JOIN ranked_stats st ON st.user_id = $1 AND st.mode = 'duel' AND st.season_id = s.id
-WHERE s.is_active`;
+SELECT (SELECT mmr FROM ranks WHERE user_id = $1 AND mode = 'duel' AND season_id = $2) AS mmr,
+       (SELECT games_played FROM ranked_stats WHERE user_id = $1 AND mode = 'duel' AND season_id = $2) AS games_played`;
+// Production's engine-signal upsert, on its detector dedupe index with its merge rules.
 const UPSERT_SIGNAL_SQL = `
 INSERT INTO moderation_signals AS m (subject_user_id, signal_type, source, severity, evidence_strength, detector_key,
   detector_version, reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
-VALUES ($1, $2, 'risk_engine', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (subject_user_id, match_id, detector_key, detector_version, reason_code) WHERE source = 'risk_engine'
+VALUES ($1, $2, 'risk_engine', $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11::jsonb, '{}'::jsonb), $12)
+ON CONFLICT (subject_user_id, coalesce(match_id, '00000000-0000-0000-0000-000000000000'::uuid),
+  coalesce(detector_key, ''), coalesce(detector_version, ''), reason_code) WHERE source = 'risk_engine'
 DO UPDATE SET
   severity = CASE WHEN array_position(ARRAY['low','medium','high','critical'], EXCLUDED.severity)
                      > array_position(ARRAY['low','medium','high','critical'], m.severity)
@@ -37,12 +41,17 @@ DO UPDATE SET
   score = GREATEST(m.score, EXCLUDED.score),
   recommended_queue = m.recommended_queue OR EXCLUDED.recommended_queue,
   payload_json = EXCLUDED.payload_json,
-  occurred_at = GREATEST(m.occurred_at, EXCLUDED.occurred_at),
-  updated_at = now()
-RETURNING id, severity, recommended_queue, occurred_at`;
+  occurred_at = GREATEST(m.occurred_at, EXCLUDED.occurred_at)
+RETURNING id, severity, evidence_strength, recommended_queue, occurred_at`;
+// Production's outbox producer: insert, or re-arm the row on a dedupe-key conflict.
 const OUTBOX_SQL = `
-INSERT INTO notification_outbox (type, dedupe_key, payload_json) VALUES ('moderation_signal_queued', $1, $2)
-ON CONFLICT (dedupe_key) DO NOTHING`;
+INSERT INTO notification_outbox (type, dedupe_key, payload_json)
+SELECT 'moderation_signal_queued', 'moderation_signal:' || $1::bigint || ':queued', jsonb_build_object(
+  'signalId', $1::bigint, 'subjectUserId', $2::uuid,
+  'subjectName', COALESCE((SELECT NULLIF(display_name, '') FROM users WHERE id = $2::uuid), $2::text),
+  'severity', $3::text, 'evidenceStrength', $4::text, 'reasonCode', $5::text, 'occurredAt', $6::text)
+ON CONFLICT (dedupe_key) DO UPDATE SET
+  payload_json = EXCLUDED.payload_json, next_attempt_at = now(), sent_at = NULL, last_error = NULL`;
 const RUN_SQL = `
 INSERT INTO risk_analysis_runs (match_id, status, attempts, detector_version, signal_count, finished_at)
 VALUES ($1, 'analyzed', 1, $2, $3, now())
@@ -50,12 +59,19 @@ ON CONFLICT (match_id) DO UPDATE SET status = 'analyzed', attempts = risk_analys
   detector_version = EXCLUDED.detector_version, signal_count = EXCLUDED.signal_count,
   updated_at = now(), finished_at = now()`;
 
+// Production's reading of the setting: the trimmed activeSeasonId when it is a non-blank string, else s2.
+function activeSeason(row) {
+  const id = row?.value_json?.activeSeasonId;
+  return typeof id === 'string' && id.trim() !== '' ? id.trim() : 's2';
+}
+
 async function loadRequest(matchId) {
+  const season = activeSeason((await pool.query(SEASON_SQL)).rows[0]);
   const players = await pool.query(PLAYERS_SQL, [matchId]);
   const facts = [];
   for (const { user_id: userId } of players.rows) {
     const events = await pool.query(EVENTS_SQL, [userId]);
-    const rating = await pool.query(RATING_SQL, [userId]);
+    const rating = await pool.query(RATING_SQL, [userId, season]);
     const mmr = rating.rows[0]?.mmr ?? 500;
     const games = rating.rows[0]?.games_played ?? 0;
     facts.push({
@@ -91,27 +107,18 @@ async function storeSignal(matchId, signal) {
       signal.score,
       signal.recommendedQueue,
       matchId,
-      signal.payload,
+      signal.payload ?? null,
       signal.occurredAt,
     ]);
     const stored = rows[0];
     if (needsReview({ severity: stored.severity, recommendedQueue: stored.recommended_queue })) {
       await tx.query(OUTBOX_SQL, [
-        `moderation_signal_queued:${stored.id}`,
-        {
-          signalId: stored.id,
-          source: 'risk_engine',
-          subjectUserId: signal.subjectUserId,
-          matchId,
-          reporterUserId: null,
-          signalType: signal.signalType,
-          severity: stored.severity,
-          evidenceStrength: signal.evidenceStrength,
-          reasonCode: signal.reasonCode,
-          detectorKey: signal.detectorKey,
-          score: signal.score,
-          occurredAt: stored.occurred_at.toISOString(),
-        },
+        stored.id,
+        signal.subjectUserId,
+        stored.severity,
+        stored.evidence_strength,
+        signal.reasonCode,
+        stored.occurred_at.toISOString(),
       ]);
     }
     await tx.query('COMMIT');

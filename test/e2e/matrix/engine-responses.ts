@@ -225,9 +225,9 @@ export function engineResponseTests(): void {
           )
         ).rows;
 
-      // Deep nesting: the signal is kept, its payload (over the depth bound) is not.
+      // Deep nesting: the signal is kept, its payload (over the depth bound) is not: stored as {}.
       expect(await signalsOf('deep_nesting')).toEqual([
-        expect.objectContaining({ detector_key: 'hostile', reason_code: 'deep_payload', payload_json: null }),
+        expect.objectContaining({ detector_key: 'hostile', reason_code: 'deep_payload', payload_json: {} }),
       ]);
       // Wrong types: an invalid response, nothing stored from it; the retry got the real signals.
       const wrongTypes = byVariant.get('wrong_types')!;

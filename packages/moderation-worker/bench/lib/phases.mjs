@@ -33,14 +33,17 @@ SELECT count(*) FILTER (WHERE status = 'analyzed')::int AS analyzed,
        extract(epoch FROM max(finished_at) FILTER (WHERE status = 'analyzed'))::float8 * 1000 AS last_ms
 FROM risk_analysis_runs`;
 
-// What a throughput run stored, as counts and a digest of every signal's deterministic columns
-// (ids and times differ between runs), so the baseline and the worker can be shown to do the same work.
+// What a throughput run stored, as counts and a digest of every signal's deterministic columns and
+// of its review notification (its key's form and its payload but the id and time; ids and times
+// differ between runs), so the baseline and the worker can be shown to do the same work.
 const STORED_SQL = `
 SELECT (SELECT count(*) FROM moderation_signals)::int AS signals,
        (SELECT count(*) FROM notification_outbox)::int AS outbox,
        (SELECT md5(string_agg(concat_ws('|', s.subject_user_id, s.match_id, s.signal_type, s.severity,
                                         s.evidence_strength, s.detector_key, s.detector_version, s.reason_code, s.score,
-                                        s.recommended_queue, s.payload_json::text, o.dedupe_key IS NOT NULL), ','
+                                        s.recommended_queue, s.payload_json::text, o.type,
+                                        o.dedupe_key = 'moderation_signal:' || s.id || ':queued',
+                                        (o.payload_json - 'signalId' - 'occurredAt')::text), ','
                               ORDER BY s.match_id, s.subject_user_id, s.detector_key, s.reason_code))
         FROM moderation_signals s LEFT JOIN notification_outbox o ON o.payload_json->>'signalId' = s.id::text) AS digest`;
 

@@ -30,7 +30,7 @@ export function resultTable(r) {
     const ratio = r.ratio;
     rows.push([
       '2',
-      `baseline (per-player queries, tx per signal), same ${fmt(b.matches)} matches${rounds(r.runs, 'baseline')}`,
+      `baseline (production pattern: per-player queries, tx per signal), same ${fmt(b.matches)} matches${rounds(r.runs, 'baseline')}`,
       `${fmt(b.rate)} matches/s; ours / baseline = ${fmt(ratio, 2)}x; stored rows ${new Set(r.runs.map((run) => run.storedDigest)).size === 1 ? 'identical' : '**differ**'}`,
       `>= ${TARGETS.ratio}x`,
       verdict(ratio >= TARGETS.ratio),

@@ -5,12 +5,15 @@
 /** Rounds per duel; with ~12 duels per player every player has 60 ranked guess events. */
 export const ROUNDS_PER_MATCH = 5;
 const MATCHES_PER_PLAYER = 12;
-const SEASON_ID = '5ea50000-0000-4000-8000-00000000be1c';
+/** The active season, named as production names seasons (text) in `site_settings` `ranked_season`. */
+export const SEASON_ID = 's7';
 
 /**
- * Seeds `matches` ranked duels (two players each, five rounds), their players with ranks and
- * ranked_stats in one active season. Returns the match ids newest first: phases analyse the newest
- * matches, as a live worker does, so each match's own rounds are among its players' last 50 events.
+ * Seeds, as the API leaves finalised ranked duels: `matches` duels (two players each, five rounds)
+ * with their match_players rows and guess events, the players (display_name) with ranks and
+ * ranked_stats in the season the `ranked_season` setting names. Returns the match ids newest first:
+ * phases analyse the newest matches, as a live worker does, so each match's own rounds are among
+ * its players' last 50 events.
  */
 export async function seedMatches(pool, matches) {
   if (!Number.isInteger(matches) || matches < MATCHES_PER_PLAYER) {
@@ -22,11 +25,18 @@ export async function seedMatches(pool, matches) {
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'bench season', now() - interval '90 days', true)`,
-      [SEASON_ID],
+      `INSERT INTO site_settings (key, value_json) VALUES ('ranked_season', $1)
+       ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json, updated_at = now()`,
+      [
+        {
+          activeSeasonId: SEASON_ID,
+          monthlyResetDay: 1,
+          lastResetAt: new Date(Date.now() - 90 * 86_400_000),
+        },
+      ],
     );
     await client.query(
-      `INSERT INTO users (id, username)
+      `INSERT INTO users (id, display_name)
        SELECT md5('gd-bench-user-' || i)::uuid, 'player' || i FROM generate_series(0, $1::int - 1) AS i`,
       [players],
     );
@@ -48,12 +58,12 @@ export async function seedMatches(pool, matches) {
       [players, SEASON_ID],
     );
     await client.query(
-      `INSERT INTO match_history (match_id, mode, ranked, season_id, started_at, finished_at)
-       SELECT md5('gd-bench-match-' || m)::uuid, 'duel', true, $2,
+      `INSERT INTO match_history (match_id, mode, ranked, started_at, ended_at)
+       SELECT md5('gd-bench-match-' || m)::uuid, 'duel', true,
               now() - interval '1 day' - ($1::int - m) * interval '20 seconds',
               now() - interval '1 day' - ($1::int - m) * interval '20 seconds' + interval '4 minutes'
        FROM generate_series(0, $1::int - 1) AS m`,
-      [matches, SEASON_ID],
+      [matches],
     );
     // Seat A is player (2m mod P), seat B an odd player that shifts every lap, so pairings vary.
     // One player in sixteen is fast and near-perfect (the fast-and-precise detector's material).
@@ -71,6 +81,13 @@ export async function seedMatches(pool, matches) {
        CROSS JOIN generate_series(1, $3::int) AS r`,
       [matches, players, ROUNDS_PER_MATCH],
     );
+    // One match_players row per seat, as the API writes them when it finalises the duel.
+    await client.query(
+      `INSERT INTO match_players (match_id, user_id, ended_at)
+       SELECT e.match_id, e.user_id, h.ended_at
+       FROM (SELECT DISTINCT match_id, user_id FROM ranked_guess_events) e
+       JOIN match_history h USING (match_id)`,
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
@@ -78,7 +95,9 @@ export async function seedMatches(pool, matches) {
   } finally {
     client.release();
   }
-  await pool.query('VACUUM ANALYZE users, ranks, ranked_stats, match_history, ranked_guess_events');
+  await pool.query(
+    'VACUUM ANALYZE users, ranks, ranked_stats, match_history, match_players, ranked_guess_events, site_settings',
+  );
   const { rows } = await pool.query('SELECT match_id FROM match_history ORDER BY started_at DESC, match_id');
   return { matchIds: rows.map((row) => row.match_id), players };
 }

@@ -1,20 +1,44 @@
-// The one read of a batch of jobs. For each match asked for: whether it exists, and its players (the
-// users with ranked guess events in it), each with a LATERAL scan of their newest 50 events (index
-// ranked_guess_events_user_recent), their duel rating and games in the active season. A player's
-// events travel as six parallel arrays [matchIds, roundNumbers, scores, guessMs, evidence,
-// occurredAt] rather than one JSON value per event: json_build_array resolves
-// its argument types on every call, and the arrays take a quarter less PostgreSQL time for the whole
-// read. The arrays follow the sorted subquery (newest first); facts.ts checks that order rather
-// than pay for six ORDER BY aggregates. Times leave PostgreSQL as RFC 3339 UTC text: formatting
-// them in JavaScript cost the worker more CPU and far more garbage than to_char costs here.
+// The one read of a batch of jobs, as production reads a match's facts. For each match asked for:
+// whether it exists (it has a match_history row), and its players: the distinct users of its ranked
+// guess events, each with their newest 50 events across all matches (occurred_at desc, round_number
+// desc) and their duel rating (default 500) and ranked games (default 0) in the active season. The
+// active season is read in the same statement, so a season change shows on the very next read: the
+// `site_settings` `ranked_season` row's activeSeasonId when it is a non-blank JSON string (trimmed of
+// the white space Go's strings.TrimSpace removes in ASCII), else production's fallback 's2' (row
+// missing, value not an object, id not a string, or blank). Season ids are text.
+//
+// A player's events travel as six parallel arrays [matchIds, roundNumbers, scores, guessMs,
+// evidence, occurredAt] rather than one JSON value per event: json_build_array resolves its argument
+// types on every call, and the arrays take a quarter less PostgreSQL time for the whole read. Round
+// numbers and scores (smallint) and evidence (real) leave as JSON numbers; evidence is never cast to
+// double precision, which would turn 0.123 into 0.12300000339746475. The arrays follow the sorted
+// subquery (newest first); facts.ts checks that order rather than pay for six ORDER BY aggregates.
+// Times leave PostgreSQL as RFC 3339 UTC text: formatting them in JavaScript cost the worker more CPU
+// and far more garbage than to_char costs here.
+//
+// The per-player scan, measured with EXPLAIN (ANALYZE, BUFFERS) on the generic plan the worker runs
+// (4,000 seeded duels, 666 players; docs/performance.md): it uses idx_ranked_guess_events_user_recent
+// but is never index-only. With a short history (60 events a player) PostgreSQL takes a bitmap scan
+// of that index plus a top-50 sort; with a long one (2,060 events a player) an ordered Index Scan
+// that stops after 50 rows, no sort. Either way every event is fetched from the heap (~54 buffers a
+// player), because the contract's events carry match_id and the index holds only (user_id,
+// occurred_at, round_number) INCLUDE (score, guess_ms, evidence). The order is the index's own, with
+// no match_id tie-break, so the long-history plan needs no sort node.
 
-/** `$1` match ids (uuid[]). One row per distinct id: whether the match exists, and its players as a json array. */
+/**
+ * `$1` match ids (uuid[]). One row per distinct id: whether the match exists, and its players as a
+ * json array of {userId, rating, games, events (the six arrays)}, ordered by user id.
+ */
 export const LOAD_FACTS_SQL = `
 WITH active_season AS (
-  SELECT id FROM seasons WHERE is_active LIMIT 1
+  SELECT COALESCE((
+    SELECT NULLIF(btrim(st.value_json->>'activeSeasonId', E' \\t\\n\\r\\f\\x0B'), '')
+    FROM site_settings st
+    WHERE st.key = 'ranked_season' AND jsonb_typeof(st.value_json->'activeSeasonId') = 'string'
+  ), 's2') AS id
 ), wanted AS (
   SELECT DISTINCT id AS match_id FROM unnest($1::uuid[]) AS id
-), match_players AS (
+), event_players AS (
   SELECT DISTINCT e.match_id, e.user_id
   FROM wanted w JOIN ranked_guess_events e ON e.match_id = w.match_id
 )
@@ -28,7 +52,7 @@ SELECT
              'games', COALESCE(st.games_played, 0),
              'events', ev.events
            ) ORDER BY p.user_id)
-    FROM match_players p
+    FROM event_players p
     LEFT JOIN active_season s ON true
     LEFT JOIN ranks r ON r.user_id = p.user_id AND r.mode = 'duel' AND r.season_id = s.id
     LEFT JOIN ranked_stats st ON st.user_id = p.user_id AND st.mode = 'duel' AND st.season_id = s.id
@@ -45,7 +69,7 @@ SELECT
         SELECT match_id, round_number, score, guess_ms, evidence, occurred_at
         FROM ranked_guess_events
         WHERE user_id = p.user_id
-        ORDER BY occurred_at DESC, round_number DESC, match_id
+        ORDER BY occurred_at DESC, round_number DESC
         LIMIT 50
       ) e
     ) ev

@@ -14,6 +14,7 @@ const OLD_MATCH = '10000000-0000-4000-8000-000000000002';
 const EMPTY_MATCH = '10000000-0000-4000-8000-000000000003';
 const VETERAN = '20000000-0000-4000-8000-000000000001';
 const NEWCOMER = '20000000-0000-4000-8000-000000000002';
+const SPECTATOR = '20000000-0000-4000-8000-000000000003';
 
 beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('facts'));
@@ -35,8 +36,24 @@ beforeAll(async () => {
       ],
     },
     { userId: NEWCOMER, events: [[1, 3000, 8000, 0, '2026-02-20T10:00:05Z']] },
+    // A match_players row without guess events (a forfeit): not a player of the facts.
+    { userId: SPECTATOR, mmr: 900, events: [] },
   ]);
   await seedMatch(db, EMPTY_MATCH, []);
+  // The newcomer's rank and games in seasons that are not the active one (s5): never read.
+  for (const season of ['s2', 's4', ' s5']) {
+    await db.pool.query(`INSERT INTO ranks (user_id, mode, season_id, mmr) VALUES ($1, 'duel', $2, 1999)`, [
+      NEWCOMER,
+      season,
+    ]);
+    await db.pool.query(
+      `INSERT INTO ranked_stats (user_id, mode, season_id, games_played) VALUES ($1, 'duel', $2, 99)`,
+      [NEWCOMER, season],
+    );
+  }
+  await db.pool.query(`INSERT INTO ranks (user_id, mode, season_id, mmr) VALUES ($1, 'team', 's5', 1999)`, [
+    NEWCOMER,
+  ]);
 });
 afterAll(async () => {
   await db.pool.end();
@@ -89,7 +106,7 @@ describe('loading the facts of a match', () => {
     // 2 from this match + the 48 newest of the 60 old ones: round 13 is the oldest kept.
     expect(veteran?.events.at(-1)).toMatchObject({ matchId: OLD_MATCH, roundNumber: 13 });
 
-    // No rank in the active season: rating 500 is sent; no games: the field is omitted.
+    // No duel rank in the active season: rating 500 is sent; no games: the field is omitted.
     expect(newcomer).toEqual({
       userId: NEWCOMER,
       currentRating: 500,
@@ -104,6 +121,21 @@ describe('loading the facts of a match', () => {
         },
       ],
     });
+  });
+
+  it('sends round numbers, scores and evidence as JSON numbers (smallint and real columns)', async () => {
+    const facts = await loadMatchFacts(db, MATCH, now);
+    if (facts.kind !== 'facts') throw new Error(`expected facts, got ${facts.kind}`);
+    const events = facts.request.players.flatMap((p) => p.events);
+    for (const event of events) {
+      expect([typeof event.roundNumber, typeof event.score, typeof event.evidence]).toEqual([
+        'number',
+        'number',
+        'number',
+      ]);
+    }
+    // Real evidence keeps its short decimal form (0.59, not 0.5899999737739563).
+    expect(events.map((e) => e.evidence)).toContain(0.59);
   });
 
   it('says unknown_match for a match the API never persisted', async () => {

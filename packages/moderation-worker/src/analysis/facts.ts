@@ -94,8 +94,9 @@ export function eventsFromColumns([
     .map(event);
 }
 
-// The order LOAD_FACTS_SQL's subquery sorts by: newest first, then higher round, then match id.
-// The times are fixed-width UTC text, so they order as strings.
+// The order LOAD_FACTS_SQL's subquery sorts by (newest first, then higher round), with events of one
+// instant and round in two matches put in match-id order here so the request is the same on every
+// read. The times are fixed-width UTC text, so they order as strings.
 function newestFirstBy(matchIds: string[], rounds: number[], at: string[]) {
   return (a: number, b: number): number =>
     compareText(at[b]!, at[a]!) || rounds[b]! - rounds[a]! || compareText(matchIds[a]!, matchIds[b]!);

@@ -13,23 +13,29 @@ const MATCHES = `SELECT * FROM json_to_recordset($1::json) AS m(
   "matchId" uuid, "detectorVersion" text, "at" timestamptz, "signals" json)`;
 
 /**
- * Upserts the risk-engine signals of `batch` (MATCHES), merging into existing rows (DESIGN §5).
- * RETURNING the merged row, so the outbox sees what a moderator would. A statement may touch a row
- * once, so one call carries no two signals with the same key (collapseSignals within a match; the
- * key includes the match, and a batch never holds a match twice).
+ * Upserts the risk-engine signals of `batch` (MATCHES) as production writes them: conflict target
+ * production's detector dedupe index, idx_moderation_signals_detector_dedupe (its exact expressions
+ * and predicate, or PostgreSQL infers no index), and production's merge rules: the greater severity
+ * and evidence strength by rank, the greater score, recommended_queue ORed, the later occurred_at,
+ * and the payload replaced by the newest (`{}` when the engine sent none; never NULL). RETURNING the
+ * merged row, so the outbox sees what a moderator would. A statement may touch a row once, so one
+ * call carries no two signals with the same key (collapseSignals within a match; the key includes
+ * the match, and a batch never holds a match twice).
  */
 const UPSERT_SIGNALS_SQL = `
 INSERT INTO moderation_signals AS s (
   subject_user_id, signal_type, source, severity, evidence_strength, detector_key, detector_version,
   reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
 SELECT u."subjectUserId", u."signalType", 'risk_engine', u.severity, u."evidenceStrength", u."detectorKey",
-       u."detectorVersion", u."reasonCode", u.score, u."recommendedQueue", m."matchId", u.payload, u."occurredAt"
+       u."detectorVersion", u."reasonCode", u.score, u."recommendedQueue", m."matchId",
+       COALESCE(u.payload, '{}'::jsonb), u."occurredAt"
 FROM batch m
 CROSS JOIN LATERAL json_to_recordset(m.signals) AS u(
   "subjectUserId" uuid, "signalType" text, severity text, "evidenceStrength" text, "detectorKey" text,
   "detectorVersion" text, "reasonCode" text, score float8, "recommendedQueue" bool, payload jsonb,
   "occurredAt" timestamptz)
-ON CONFLICT (subject_user_id, match_id, detector_key, detector_version, reason_code)
+ON CONFLICT (subject_user_id, coalesce(match_id, '00000000-0000-0000-0000-000000000000'::uuid),
+             coalesce(detector_key, ''), coalesce(detector_version, ''), reason_code)
   WHERE source = 'risk_engine'
 DO UPDATE SET
   severity = CASE WHEN array_position(${RANK_SEVERITY}, EXCLUDED.severity) > array_position(${RANK_SEVERITY}, s.severity)
@@ -39,11 +45,35 @@ DO UPDATE SET
                            THEN EXCLUDED.evidence_strength ELSE s.evidence_strength END,
   score = GREATEST(s.score, EXCLUDED.score),
   recommended_queue = s.recommended_queue OR EXCLUDED.recommended_queue,
-  payload_json = COALESCE(EXCLUDED.payload_json, s.payload_json),
-  occurred_at = GREATEST(s.occurred_at, EXCLUDED.occurred_at),
-  updated_at = now()
-RETURNING id, match_id, subject_user_id, signal_type, severity, evidence_strength, reason_code, detector_key, score,
-          recommended_queue, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
+  payload_json = EXCLUDED.payload_json,
+  occurred_at = GREATEST(s.occurred_at, EXCLUDED.occurred_at)
+RETURNING id, match_id, subject_user_id, severity, evidence_strength, reason_code, recommended_queue,
+          to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
+`;
+
+/**
+ * The review notification of every merged signal that needsReview (recommended, or high/critical),
+ * from `upserted` (UPSERT_SIGNALS_SQL), of type `$2` (SIGNAL_QUEUED), keyed as signalDedupeKey keys
+ * it (`moderation_signal:<id>:queued`), carrying a QueuedSignalPayload; subjectName is the user's
+ * display_name, or the id's text when that is empty. On a dedupe-key conflict the row is re-armed
+ * as production re-arms it (new payload, due now, sent_at and last_error cleared, attempts kept),
+ * but only when the payload differs: a redelivered, identical analysis pings nobody twice.
+ * RETURNING the signal id of each row inserted or re-armed.
+ */
+const QUEUE_REVIEWS_SQL = `
+INSERT INTO notification_outbox AS o (type, dedupe_key, payload_json)
+SELECT $2::text, 'moderation_signal:' || u.id || ':queued', jsonb_build_object(
+         'signalId', u.id, 'subjectUserId', u.subject_user_id,
+         'subjectName', COALESCE(NULLIF(p.display_name, ''), u.subject_user_id::text),
+         'severity', u.severity, 'evidenceStrength', u.evidence_strength, 'reasonCode', u.reason_code,
+         'occurredAt', u.occurred_at)
+FROM upserted u
+LEFT JOIN users p ON p.id = u.subject_user_id
+WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
+ON CONFLICT (dedupe_key) DO UPDATE SET
+  payload_json = EXCLUDED.payload_json, next_attempt_at = now(), sent_at = NULL, last_error = NULL
+  WHERE o.payload_json IS DISTINCT FROM EXCLUDED.payload_json
+RETURNING (o.payload_json->>'signalId')::bigint AS signal_id
 `;
 
 // The run-row upsert: `rows` yields the inserted columns (a VALUES list or a SELECT), `signalCount`
@@ -77,24 +107,12 @@ RETURNING attempts, first_seen_at`;
 
 /**
  * The whole write of a batch of analysed matches (`$1`, see MATCHES) as one statement: one round
- * trip and one commit, atomic by itself. The upsert of UPSERT_SIGNALS_SQL; an outbox row of type
- * `$2`, keyed as signalDedupeKey keys it (`<type>:<signal id>`), carrying the QueuedSignalPayload of
- * every merged signal that needsReview (recommended, or high/critical); and one analysed run per
- * match. One row per match: the signals upserted and the outbox rows inserted for it.
+ * trip and one commit, atomic by itself. The upsert of UPSERT_SIGNALS_SQL, the review notifications
+ * of QUEUE_REVIEWS_SQL (type `$2`), and one analysed run per match. One row per match: the signals
+ * upserted and the outbox rows inserted or re-armed for it.
  */
 export const STORE_ANALYSIS_SQL = `
-WITH batch AS (${MATCHES}), upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (
-  INSERT INTO notification_outbox (type, dedupe_key, payload_json)
-  SELECT $2::text, $2::text || ':' || u.id, jsonb_build_object(
-           'signalId', u.id, 'source', 'risk_engine', 'subjectUserId', u.subject_user_id, 'matchId', u.match_id,
-           'reporterUserId', NULL, 'signalType', u.signal_type, 'severity', u.severity,
-           'evidenceStrength', u.evidence_strength, 'reasonCode', u.reason_code, 'detectorKey', u.detector_key,
-           'score', u.score, 'occurredAt', u.occurred_at)
-  FROM upserted u
-  WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
-  ON CONFLICT (dedupe_key) DO NOTHING
-  RETURNING (payload_json->>'matchId')::uuid AS match_id
-), run AS (${runUpsert(
+WITH batch AS (${MATCHES}), upserted AS (${UPSERT_SIGNALS_SQL}), outbox AS (${QUEUE_REVIEWS_SQL}), run AS (${runUpsert(
   `SELECT m."matchId", 'analyzed', 1, NULL, m."detectorVersion", json_array_length(m.signals), m.at, m.at, m.at
 FROM batch m`,
   'EXCLUDED.signal_count',
@@ -103,7 +121,8 @@ FROM batch m`,
 )
 SELECT run.match_id,
        COALESCE((SELECT count(*) FROM upserted u WHERE u.match_id = run.match_id), 0)::int AS signal_count,
-       COALESCE((SELECT count(*) FROM outbox o WHERE o.match_id = run.match_id), 0)::int AS outbox_inserted
+       COALESCE((SELECT count(*) FROM outbox o JOIN upserted u ON u.id = o.signal_id
+                 WHERE u.match_id = run.match_id), 0)::int AS outbox_inserted
 FROM run`;
 
 /** Marks run `$1` abandoned with reason `$2` at `$3`, unless it finished meanwhile. */

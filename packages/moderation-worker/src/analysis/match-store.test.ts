@@ -4,6 +4,7 @@ import type { RiskSignal } from '@geoduels/risk-client/signals';
 import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
+import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
 import { sampleAnswer } from '../test-support/sample-answer.js';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
 import { directMatchStore } from './match-io.js';
@@ -23,8 +24,9 @@ async function newMatch(): Promise<string> {
   seq += 1;
   const matchId = `40000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
   await seedMatch(db, matchId, [
-    { userId: A, events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']] },
-    { userId: B, events: [[1, 3000, 6000, 0.1, '2026-02-28T10:00:00Z']] },
+    { userId: A, displayName: 'Ada', events: [[1, 4000, 2000, 0.5, '2026-02-28T10:00:00Z']] },
+    // No display name: review notifications name B by id.
+    { userId: B, displayName: '', events: [[1, 3000, 6000, 0.1, '2026-02-28T10:00:00Z']] },
   ]);
   return matchId;
 }
@@ -64,8 +66,9 @@ async function signalRows(matchId: string) {
 
 async function outboxRows(matchId: string) {
   const result = await db.pool.query(
-    `SELECT o.type, o.dedupe_key, o.payload_json, o.attempts, o.sent_at, s.id AS signal_id
-     FROM notification_outbox o JOIN moderation_signals s ON o.dedupe_key = 'moderation_signal_queued:' || s.id
+    `SELECT o.type, o.dedupe_key, o.payload_json, o.attempts, o.sent_at, o.last_error,
+            o.next_attempt_at <= now() AS due, s.id AS signal_id
+     FROM notification_outbox o JOIN moderation_signals s ON (o.payload_json->>'signalId')::bigint = s.id
      WHERE s.match_id = $1 ORDER BY s.subject_user_id, s.reason_code`,
     [matchId],
   );
@@ -121,7 +124,7 @@ describe('the PostgreSQL match store', () => {
         reason_code: 'erratic',
         score: 0.4,
         recommended_queue: true,
-        payload_json: null,
+        payload_json: {},
         occurred_at: '2026-02-28T10:07:00Z',
       },
       {
@@ -134,46 +137,49 @@ describe('the PostgreSQL match store', () => {
         reason_code: 'slow',
         score: 0.1,
         recommended_queue: false,
-        payload_json: null,
+        payload_json: {},
         occurred_at: '2026-02-28T10:06:00Z',
       },
     ]);
     const outbox = await outboxRows(matchId);
-    expect(outbox.map(({ signal_id, ...row }) => ({ ...row, signal_id: typeof signal_id }))).toEqual([
+    const [first, second] = outbox.map((row) => String(row.signal_id));
+    expect(outbox.map(({ signal_id: _, ...row }) => row)).toEqual([
       {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[0].signal_id}`,
+        type: SIGNAL_QUEUED,
+        dedupe_key: signalDedupeKey(first!),
         payload_json: {
-          signalId: outbox[0].signal_id,
-          source: 'risk_engine',
+          signalId: Number(first),
           subjectUserId: A,
-          matchId,
-          reporterUserId: null,
-          signalType: 'aim',
+          subjectName: 'Ada',
           severity: 'high',
           evidenceStrength: 'strong',
           reasonCode: 'fast_and_precise',
-          detectorKey: 'fast_precise',
-          score: 0.91,
           occurredAt: '2026-02-28T10:05:00.000Z',
         },
         attempts: 0,
         sent_at: null,
-        signal_id: 'string',
+        last_error: null,
+        due: true,
       },
       {
-        type: 'moderation_signal_queued',
-        dedupe_key: `moderation_signal_queued:${outbox[1].signal_id}`,
-        payload_json: expect.objectContaining({
-          reasonCode: 'erratic',
-          severity: 'medium',
+        type: SIGNAL_QUEUED,
+        dedupe_key: signalDedupeKey(second!),
+        payload_json: {
+          signalId: Number(second),
           subjectUserId: B,
-        }),
+          subjectName: B,
+          severity: 'medium',
+          evidenceStrength: 'limited',
+          reasonCode: 'erratic',
+          occurredAt: '2026-02-28T10:07:00.000Z',
+        },
         attempts: 0,
         sent_at: null,
-        signal_id: 'string',
+        last_error: null,
+        due: true,
       },
     ]);
+    expect(signalDedupeKey(first!)).toBe(`moderation_signal:${first}:queued`);
     expect(await runRow(matchId)).toEqual({
       status: 'analyzed',
       attempts: 1,
@@ -219,7 +225,7 @@ describe('the PostgreSQL match store', () => {
           score: 0.5,
           payload: { n: 2 },
         }),
-        // Recommended stays true once set; a missing payload does not erase the stored one.
+        // Recommended stays true once set; a missing payload replaces the stored one with {}.
         signal('r2', {
           ...base,
           severity: 'medium',
@@ -231,7 +237,8 @@ describe('the PostgreSQL match store', () => {
         signal('r3', { ...base, severity: 'critical', evidenceStrength: 'limited', score: 0.3 }),
       ]),
     );
-    expect(second).toEqual({ signalCount: 3, outboxInserted: 1 });
+    // r1's evidence and r2's severity and time changed (their rows are re-armed); r3 is new.
+    expect(second).toEqual({ signalCount: 3, outboxInserted: 3 });
     const rows = await signalRows(matchId);
     expect(
       rows.map((r) => [
@@ -245,11 +252,22 @@ describe('the PostgreSQL match store', () => {
       ]),
     ).toEqual([
       ['r1', 'high', 'substantial', 0.9, false, { n: 2 }, '2026-02-28T10:10:00Z'],
-      ['r2', 'medium', 'strong', 0.7, true, { n: 1 }, '2026-02-28T10:20:00Z'],
-      ['r3', 'critical', 'limited', 0.3, false, null, '2026-02-28T10:00:00Z'],
+      ['r2', 'medium', 'strong', 0.7, true, {}, '2026-02-28T10:20:00Z'],
+      ['r3', 'critical', 'limited', 0.3, false, {}, '2026-02-28T10:00:00Z'],
     ]);
     const outbox = await outboxRows(matchId);
-    expect(outbox.map((row) => row.payload_json.reasonCode)).toEqual(['r1', 'r2', 'r3']);
+    expect(
+      outbox.map((row) => [
+        row.payload_json.reasonCode,
+        row.payload_json.severity,
+        row.payload_json.evidenceStrength,
+        row.payload_json.occurredAt,
+      ]),
+    ).toEqual([
+      ['r1', 'high', 'substantial', '2026-02-28T10:10:00.000Z'],
+      ['r2', 'medium', 'strong', '2026-02-28T10:20:00.000Z'],
+      ['r3', 'critical', 'limited', '2026-02-28T10:00:00.000Z'],
+    ]);
     expect((await runRow(matchId))?.attempts).toBe(2);
   });
 
@@ -287,6 +305,40 @@ describe('the PostgreSQL match store', () => {
     expect(await signalRows(matchId)).toHaveLength(3);
     expect(await outboxRows(matchId)).toHaveLength(2);
     expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 4 });
+  });
+
+  it('re-arms a sent review notification when a re-analysis changes it, and leaves it alone when the analysis is redelivered unchanged', async () => {
+    const matchId = await newMatch();
+    const first = signal('rearm', {
+      detectorKey: 'k',
+      detectorVersion: 'v1',
+      severity: 'high',
+      evidenceStrength: 'limited',
+      score: 0.5,
+      occurredAt: '2026-02-28T11:00:00.000Z',
+    });
+    await store.storeAnalysis(analysed(matchId, [first]));
+    await db.pool.query(
+      `UPDATE notification_outbox SET sent_at = now(), attempts = 3, last_error = 'earlier failure',
+              next_attempt_at = now() + interval '1 hour'
+       WHERE (payload_json->>'signalId')::bigint IN (SELECT id FROM moderation_signals WHERE match_id = $1)`,
+      [matchId],
+    );
+
+    // Redelivered with the same answer: nothing to tell the moderators again.
+    expect(await store.storeAnalysis(analysed(matchId, [first]))).toMatchObject({ outboxInserted: 0 });
+    const [untouched] = await outboxRows(matchId);
+    expect(untouched).toMatchObject({ attempts: 3, last_error: 'earlier failure', due: false });
+    expect(untouched.sent_at).not.toBeNull();
+
+    // The engine now says critical: the row is re-armed with the new payload, its attempts kept.
+    expect(await store.storeAnalysis(analysed(matchId, [{ ...first, severity: 'critical' }]))).toMatchObject({
+      outboxInserted: 1,
+    });
+    const [rearmed] = await outboxRows(matchId);
+    expect(rearmed).toMatchObject({ attempts: 3, sent_at: null, last_error: null, due: true });
+    expect(rearmed.payload_json).toMatchObject({ severity: 'critical', subjectName: 'Ada' });
+    expect(await outboxRows(matchId)).toHaveLength(1);
   });
 
   it('records skipped, unknown, empty and rejected runs as finished, with why', async () => {

@@ -48,7 +48,10 @@ export interface AnalysisToStore {
 export interface StoredAnalysis {
   /** Distinct signal rows inserted or merged. */
   signalCount: number;
-  /** Outbox rows newly created (a re-analysis of an already queued signal adds none). */
+  /**
+   * Review notifications written: rows inserted, or re-armed because the signal's review payload
+   * changed (a redelivered, identical analysis writes none).
+   */
   outboxInserted: number;
 }
 
@@ -77,8 +80,9 @@ interface StoredMatchJson {
 }
 
 /**
- * The one write transaction of an analysed match: merge-upserts every signal, adds one outbox row
- * per signal needing review, and records the run. Safe to repeat: redelivery converges on the same rows.
+ * The one write transaction of an analysed match: merge-upserts every signal on production's detector
+ * dedupe index, writes one outbox row per signal needing review, and records the run. Safe to
+ * repeat: redelivery converges on the same rows.
  */
 export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Promise<StoredAnalysis> {
   const [stored] = await storeAnalyses(db, [analysis]);

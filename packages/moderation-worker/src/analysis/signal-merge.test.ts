@@ -1,6 +1,6 @@
 import type { RiskSignal } from '@geoduels/risk-client/signals';
 import { describe, expect, it } from 'vitest';
-import { collapseSignals, mergeSignal } from './signal-merge.js';
+import { collapseSignals, mergeSignal, signalKey } from './signal-merge.js';
 
 const base: RiskSignal = {
   subjectUserId: '90000000-0000-4000-8000-000000000001',
@@ -37,8 +37,14 @@ describe('merging signals with one dedupe key', () => {
     });
   });
 
-  it('never erases a payload with a missing one', () => {
-    expect(mergeSignal(base, { ...base, payload: null }).payload).toEqual({ a: 1 });
+  it('replaces the payload with the newer one even when the newer has none, as production does', () => {
+    expect(mergeSignal(base, { ...base, payload: null }).payload).toBeNull();
+  });
+
+  it('treats a missing detector key or version as the empty text the dedupe index compares', () => {
+    const unkeyed = { ...base, detectorKey: null, detectorVersion: null };
+    expect(signalKey(unkeyed)).toBe(signalKey({ ...base, detectorKey: '', detectorVersion: '' }));
+    expect(signalKey(unkeyed)).not.toBe(signalKey(base));
   });
 
   it('collapses duplicates and orders rows by key', () => {

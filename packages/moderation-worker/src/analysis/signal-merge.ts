@@ -1,19 +1,22 @@
 import { greatestEvidenceStrength, greatestSeverity, type RiskSignal } from '@geoduels/risk-client/signals';
 
-/** The risk-engine dedupe key of a signal within one match (the unique index's columns). */
+/**
+ * The risk-engine dedupe key of a signal within one match: the detector dedupe index's expressions,
+ * where a missing detector key or version counts as ''.
+ */
 export function signalKey(signal: RiskSignal): string {
   return JSON.stringify([
     signal.subjectUserId,
-    signal.detectorKey,
-    signal.detectorVersion,
+    signal.detectorKey ?? '',
+    signal.detectorVersion ?? '',
     signal.reasonCode,
   ]);
 }
 
 /**
- * Merges a newer signal into an older one with the same dedupe key: higher severity and evidence,
- * greater score, OR of recommended_queue, the newer payload (a missing one never erases), the
- * later occurred_at. The database applies the same rules on conflict.
+ * Merges a newer signal into an older one with the same dedupe key, by production's rules: higher
+ * severity and evidence, greater score, OR of recommended_queue, the newer payload (even when it has
+ * none: stored as `{}`), the later occurred_at. The database applies the same rules on conflict.
  */
 export function mergeSignal(older: RiskSignal, newer: RiskSignal): RiskSignal {
   return {
@@ -22,7 +25,7 @@ export function mergeSignal(older: RiskSignal, newer: RiskSignal): RiskSignal {
     evidenceStrength: greatestEvidenceStrength(older.evidenceStrength, newer.evidenceStrength),
     score: Math.max(older.score, newer.score),
     recommendedQueue: older.recommendedQueue || newer.recommendedQueue,
-    payload: newer.payload ?? older.payload,
+    payload: newer.payload,
     occurredAt:
       Date.parse(newer.occurredAt) > Date.parse(older.occurredAt) ? newer.occurredAt : older.occurredAt,
   };

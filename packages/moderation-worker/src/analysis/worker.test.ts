@@ -75,7 +75,7 @@ async function counts(matchId: string) {
   const result = await db.pool.query<{ signals: number; outbox: number }>(
     `SELECT (SELECT count(*)::int FROM moderation_signals WHERE match_id = $1) AS signals,
             (SELECT count(*)::int FROM notification_outbox o JOIN moderation_signals s
-               ON o.dedupe_key = 'moderation_signal_queued:' || s.id WHERE s.match_id = $1) AS outbox`,
+               ON o.dedupe_key = 'moderation_signal:' || s.id || ':queued' WHERE s.match_id = $1) AS outbox`,
     [matchId],
   );
   return result.rows[0];

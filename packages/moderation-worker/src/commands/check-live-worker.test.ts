@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
-import { createTempDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
+import { createWorkerDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRankedMatchQueue } from '../analysis/job.js';
@@ -71,8 +71,7 @@ async function untilReady(url: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await createTempDatabase('ops_live');
-  await migrateUp(db.url);
+  db = await createWorkerDatabase('ops_live', { migrate: migrateUp });
   engine = await startFakeRiskEngine({ token: TOKEN });
   prefix = uniquePrefix('ops-live');
   const port = await startWorker();

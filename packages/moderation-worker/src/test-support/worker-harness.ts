@@ -65,21 +65,39 @@ export function captureLogger(level: 'debug' | 'info' = 'debug'): {
 /** A ranked player of a seeded match. */
 export interface SeedPlayer {
   userId: string;
+  /** users.display_name (default `player-<first 8 characters of the id>`; may be empty). */
+  displayName?: string;
   mmr?: number;
   games?: number;
   /** [roundNumber, score, guessMs, evidence, occurredAt ISO] */
   events: Array<[number, number, number, number, string]>;
 }
 
-/** Seeds an active season (once) and one ranked match with its players' events in it. */
+/** The season the harness names in `site_settings` when a test has not set one: not production's fallback `s2`. */
+export const SEED_SEASON_ID = 's5';
+
+/**
+ * Seeds one ranked duel as the API finalises it: its players (users), the match_history row (mode
+ * `duel`, ranked, ended), one match_players row per player, their guess events, and their rank and
+ * stats in the active season. The season is the `site_settings` `ranked_season` row, created naming
+ * SEED_SEASON_ID when missing; a season a test set is kept and used.
+ */
 export async function seedMatch(db: Database, matchId: string, players: SeedPlayer[]): Promise<void> {
-  const season = await ensureActiveSeason(db);
-  await db.pool.query('INSERT INTO match_history (match_id, season_id, finished_at) VALUES ($1, $2, now())', [
-    matchId,
-    season,
-  ]);
+  const season = await ensureRankedSeason(db);
+  await db.pool.query(
+    `INSERT INTO match_history (match_id, mode, ranked, started_at, ended_at, source_kind)
+     VALUES ($1, 'duel', true, now() - interval '5 minutes', now(), 'queue')`,
+    [matchId],
+  );
   for (const player of players) {
-    await db.pool.query('INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING', [player.userId]);
+    await db.pool.query('INSERT INTO users (id, display_name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      player.userId,
+      player.displayName ?? `player-${player.userId.slice(0, 8)}`,
+    ]);
+    await db.pool.query(
+      `INSERT INTO match_players (match_id, user_id, ended_at, rating_before) VALUES ($1, $2, now(), $3)`,
+      [matchId, player.userId, player.mmr ?? 500],
+    );
     if (player.mmr !== undefined) {
       await db.pool.query(
         `INSERT INTO ranks (user_id, mode, season_id, mmr) VALUES ($1, 'duel', $2, $3)
@@ -104,15 +122,31 @@ export async function seedMatch(db: Database, matchId: string, players: SeedPlay
   }
 }
 
-async function ensureActiveSeason(db: Database): Promise<string> {
-  const existing = await db.pool.query<{ id: string }>('SELECT id FROM seasons WHERE is_active');
-  if (existing.rows[0]) return existing.rows[0].id;
-  const id = '00000000-0000-4000-8000-00000000a001';
+/**
+ * Writes the `ranked_season` setting naming `seasonId` (`{activeSeasonId, monthlyResetDay,
+ * lastResetAt}` as the API keeps it), replacing any value; what a season rollover looks like.
+ */
+export async function setRankedSeason(db: Database, seasonId: string): Promise<void> {
   await db.pool.query(
-    `INSERT INTO seasons (id, name, starts_at, is_active) VALUES ($1, 'S1', '2026-01-01T00:00:00Z', true)`,
-    [id],
+    `INSERT INTO site_settings (key, value_json, updated_at) VALUES ('ranked_season', $1, now())
+     ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json, updated_at = now()`,
+    [{ activeSeasonId: seasonId, monthlyResetDay: 1, lastResetAt: '2026-01-01T00:00:00Z' }],
   );
-  return id;
+}
+
+// The season the seeded ranks belong to: the id the setting names (SEED_SEASON_ID when there is no
+// setting yet). A test that wrote a malformed setting seeds ranks under production's fallback `s2`.
+async function ensureRankedSeason(db: Database): Promise<string> {
+  await db.pool.query(
+    `INSERT INTO site_settings (key, value_json) VALUES ('ranked_season', $1) ON CONFLICT (key) DO NOTHING`,
+    [{ activeSeasonId: SEED_SEASON_ID, monthlyResetDay: 1, lastResetAt: '2026-01-01T00:00:00Z' }],
+  );
+  const result = await db.pool.query<{ id: string | null }>(
+    `SELECT CASE WHEN jsonb_typeof(value_json->'activeSeasonId') = 'string'
+                 THEN NULLIF(btrim(value_json->>'activeSeasonId'), '') END AS id
+     FROM site_settings WHERE key = 'ranked_season'`,
+  );
+  return result.rows[0]?.id ?? 's2';
 }
 
 /** A fake-engine detector that returns whatever the test sets, for every request. */
