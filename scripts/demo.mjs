@@ -246,7 +246,13 @@ async function engineDown({ db, engine, queue, webhook, worker }, seedMatch) {
     reason: 'every guess perfect in about a second',
   });
   console.log(`  recordPlayerReport -> ${JSON.stringify(report)}`);
+  // Delivered: the stand-in received a review message about the report's signal, and the outbox row is sent.
+  const aboutReport = (request) =>
+    request.body?.embeds?.[0]?.fields?.some(
+      (field) => field.name === 'Signal' && field.value.match(/\d+/)?.[0] === String(report.signalId),
+    );
   await until('the report reaches the webhook', async () => {
+    if (!webhook.received.some(aboutReport)) return false;
     const sent = await db.query(
       `SELECT 1 FROM notification_outbox WHERE dedupe_key = 'moderation_signal:' || $1 || ':queued' AND sent_at IS NOT NULL`,
       [String(report.signalId)],

@@ -1,5 +1,6 @@
 // The real risk client against the real fake engine over loopback: every fault mode of the fake
-// must surface as the client result DESIGN §3/§4 promise, and the ok path must come out normalised.
+// must surface as the client result docs/architecture.md promises ("The client"), and the ok
+// path must come out normalised.
 import {
   DEFAULT_DETECTORS,
   type FakeRiskEngine,

@@ -1,5 +1,5 @@
-// The fault matrix of DESIGN §9, one isolated world per test (database, queue prefix, fake engine,
-// webhook receiver, worker processes). Vitest runs test files one after another on a 2-core
+// The fault matrix of docs/architecture.md ("Fault matrix"), one isolated world per test
+// (database, queue prefix, fake engine, webhook receiver, worker processes). Vitest runs test files one after another on a 2-core
 // machine, so the scenarios are gathered in this one file and run concurrently: most of their
 // time is spent waiting on the worker's own clocks (deferral backoff, breaker reset, stalled-job
 // detection), which overlaps well. The groups live in ./matrix/ (not collected on their own).

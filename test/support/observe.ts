@@ -55,7 +55,7 @@ export interface OutboxAudit {
   /** Outbox rows for signals that do not need review, or that do not exist. */
   unexpectedRows: string[];
   /**
-   * Rows of the review type not in the agreed form: dedupe key `moderation_signal:<id>:queued`,
+   * Rows of the review type not in production's form: dedupe key `moderation_signal:<id>:queued`,
    * payload with an integer signalId and the subject's name (display_name, or the uuid when empty).
    */
   malformedRows: string[];

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,9 @@ import { send, testAgent } from './test-support/http.js';
 
 // The bin is tested as built (`npm test` builds first), exactly as the container runs it.
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
@@ -61,10 +65,64 @@ describe('fake-risk-engine process', () => {
     expect(await exited).toEqual([0, null]);
   });
 
-  it('refuses to start on a malformed variable, naming it', async () => {
-    const { child, nextLog } = start({ FAKE_RISK_ENGINE_ADDR: 'nowhere' });
-    const exited = once(child, 'exit');
-    expect(await nextLog()).toMatchObject({ level: 'error', variable: 'FAKE_RISK_ENGINE_ADDR' });
-    expect(await exited).toEqual([2, null]);
+  it('refuses to start on a malformed variable with one prefixed line naming it, exit 2', async () => {
+    const result = await runToEnd([], { FAKE_RISK_ENGINE_ADDR: 'nowhere' });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'fake-risk-engine: invalid configuration: FAKE_RISK_ENGINE_ADDR: "nowhere" is not ":port" or "host:port"\n',
+    });
+  });
+
+  it('answers --version and -V with the version of its package.json, and logs it on start', async () => {
+    for (const flag of ['--version', '-V']) {
+      expect(await runToEnd([flag])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    }
+    const { nextLog } = start({ PORT: '0' });
+    expect(await nextLog()).toMatchObject({ msg: 'listening', version: VERSION });
+  });
+
+  it('prints its usage for --help and rejects any other argument with exit 2, naming it', async () => {
+    const help = await runToEnd(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: fake-risk-engine \[--version\] \[--help\]/);
+
+    const bad = await runToEnd(['--port', '80']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^fake-risk-engine: unknown argument "--port"\n\nUsage: fake-risk-engine/);
+  });
+
+  it('exits 1 with one prefixed line naming the address when it cannot listen', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const result = await runToEnd([], { FAKE_RISK_ENGINE_ADDR: `127.0.0.1:${port}` });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`^fake-risk-engine: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\\n$`),
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
+
+/** Runs the bin to its exit with `args` and exactly `env` (plus PATH). */
+function runToEnd(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env['PATH'] ?? '', ...env } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

@@ -1,4 +1,4 @@
-// The worker benchmark of issue 8: seeds its own database, runs the baseline and the worker (the
+// The worker benchmark (docs/performance.md): seeds its own database, runs the baseline and the worker (the
 // real `moderation-worker run` process) against a fake engine in a process of its own, and prints
 // one Markdown table. `npm run bench` (CI size, ~1-2 min) or `npm run bench -- --full`.
 // Options (docs/performance.md): --matches N, --rounds N, --concurrency N, --max-conns N, --sweep 8,16,64,

@@ -17,6 +17,7 @@ import { queueCommand } from './commands/queue-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { secretValues } from './commands/secret-redaction.js';
+import { WORKER_VERSION } from './package-version.js';
 
 /** Every command, in the order the usage lists them; the first is the default. */
 const COMMANDS: readonly Command[] = [
@@ -32,15 +33,21 @@ const COMMANDS: readonly Command[] = [
 const DEFAULT_COMMAND = COMMANDS[0]!;
 
 const USAGE = `Usage: moderation-worker <command> [options]
+       moderation-worker --version
 
 Commands:
-${COMMANDS.map(describeCommand).join('\n')}
+${describeCommands(COMMANDS)}
 Run "moderation-worker <command> --help" for a command's options.
 `;
 
-function describeCommand(command: Command): string {
-  const marker = command === DEFAULT_COMMAND ? ' (default)' : '';
-  return `  ${`${command.name} ${command.synopsis}`.trim()}${marker}`.padEnd(37) + command.summary;
+/** One line per command: its name and synopsis, then its summary in a column wide enough for all. */
+function describeCommands(commands: readonly Command[]): string {
+  const heads = commands.map((command) => {
+    const marker = command === DEFAULT_COMMAND ? ' (default)' : '';
+    return `  ${`${command.name} ${command.synopsis}`.trim()}${marker}`;
+  });
+  const width = Math.max(...heads.map((head) => head.length)) + 2;
+  return commands.map((command, i) => heads[i]!.padEnd(width) + command.summary).join('\n');
 }
 
 /** Runs the CLI with `argv` (after the node and script paths); resolves to the exit code. */
@@ -48,6 +55,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo): Prom
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`${WORKER_VERSION}\n`);
     return EXIT.ok;
   }
   const name = first ?? DEFAULT_COMMAND.name;

@@ -14,6 +14,7 @@ import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
 import { type OutboxDelivery, startOutboxDelivery } from './notifications/delivery.js';
 import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
+import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createWorkerMetrics } from './runtime/metrics.js';
 import { createReadiness, type Readiness } from './runtime/readiness.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
 /** Starts the worker: health server at once, job consumption once the schema is current. */
 export async function run(config: WorkerConfig, options: RunOptions): Promise<RunningWorker> {
   const { logger } = options;
+  // BullMQ's console warnings (e.g. a Redis eviction policy that can lose jobs) become log lines.
+  const closeBullmqRoute = routeBullmqConsole(bullmqLogRoute(logger));
   warnAboutTrimmedVariables(config, logger);
   const now = options.now ?? (() => new Date());
   // Only now, and only when asked for, is the OpenTelemetry SDK loaded at all.
@@ -56,7 +59,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     url: config.postgresUrl,
     maxConns: config.postgresMaxConns,
     pgbouncer: config.postgresPgbouncer,
-    onIdleError: (error) => logger.warn({ err: { message: error.message } }, 'idle postgres connection lost'),
+    onIdleError: (error) => logger.warn({ err: error }, 'idle postgres connection lost'),
   });
   const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
@@ -166,6 +169,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       discoveryRedis?.quit(),
       db.pool.end(),
     ]);
+    closeBullmqRoute();
     // Last: the spans of the drain itself are exported too.
     await shutDownTracing(tracing, logger);
     logger.info('stopped');

@@ -44,7 +44,7 @@ function normalizeOne(raw: Partial<RawSignal>): RiskSignal {
   return signals[0]!;
 }
 
-describe('normalizeSignals, DESIGN §3 table', () => {
+describe('normalizeSignals, the normalisation table', () => {
   it('keeps a signal that is already normal unchanged', () => {
     expect(normalizeOne({})).toEqual(expectedBase);
   });

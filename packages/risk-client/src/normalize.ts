@@ -35,7 +35,7 @@ export const MAX_IDENTIFIER_LENGTH = 200;
 
 const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
 
-// Engine vocabulary -> stored vocabulary (DESIGN §3); anything unlisted becomes `weak`.
+// Engine vocabulary -> stored vocabulary; anything unlisted becomes `weak`.
 const EVIDENCE_ALIASES: ReadonlyMap<string, EvidenceStrength> = new Map([
   ...EVIDENCE_STRENGTHS.map((s) => [s, s] as const),
   ['very_low', 'weak'],
@@ -51,8 +51,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 const ZERO_TIMES: ReadonlySet<number> = new Set([Date.parse('0001-01-01T00:00:00Z'), 0]);
 
 /**
- * Applies the DESIGN §3 normalisation table to raw engine signals. Pure: the same input and
- * context always give the same output; payloads are copied, never shared or interpreted.
+ * Applies the normalisation table (docs/architecture.md, "The risk engine wire contract") to
+ * raw engine signals. Pure: the same input and context always give the same output; payloads
+ * are copied, never shared or interpreted.
  */
 export function normalizeSignals(raw: readonly RawSignal[], context: NormalizeContext): NormalizedSignals {
   const nowIso = context.now.toISOString();

@@ -12,7 +12,7 @@ export const UNAVAILABLE_REASONS = [
 ] as const;
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
-/** The engine answered and its signals were normalised (DESIGN §3). */
+/** The engine answered and its signals were normalised (see normalize.ts). */
 export interface AnalyzeOk {
   readonly status: 'ok';
   readonly detectorVersion: string;

@@ -20,7 +20,7 @@ export const severitySchema = z.enum(SEVERITIES);
 export const evidenceStrengthSchema = z.enum(EVIDENCE_STRENGTHS);
 export const signalSourceSchema = z.enum(SIGNAL_SOURCES);
 
-/** A signal from the engine after the public-side normalisation (DESIGN §3), ready to store. */
+/** A signal from the engine after the public-side normalisation (normalize.ts), ready to store. */
 export const riskSignalSchema = z.object({
   subjectUserId: z.guid(),
   signalType: z.string().min(1),

@@ -1,4 +1,4 @@
-// Load with faults (issue 6): E2E_LOAD_MATCHES matches (default 2,000) enqueued while the fake
+// Load with faults: E2E_LOAD_MATCHES matches (default 2,000) enqueued while the fake
 // engine, running as its own process, flaps (slow, 5xx, down, past the timeout, resets), and one of
 // two workers is SIGKILLed and restarted. At the end every match has exactly one completed
 // analysis, the stored signals equal what the engine's deterministic detectors return, every queued

@@ -11,7 +11,7 @@ export const FAST_PRECISE = {
 };
 
 // Tiers spell severities and evidence in mixed case, padded and as aliases on purpose: the
-// client must trim, lower-case and map them (DESIGN §3).
+// client must trim, lower-case and map them (risk-client normalize.ts).
 function tier(qualifying: number) {
   if (qualifying >= FAST_PRECISE.criticalEvents) {
     return { severity: ' CRITICAL', evidenceStrength: 'very_high', recommendedQueue: true };

@@ -1,4 +1,4 @@
-// Item 7: the risk-client's own benchmark, run as its package defines it; its ratios are lifted
+// Measure 7: the risk-client's own benchmark, run as its package defines it; its ratios are lifted
 // from its Markdown table and its output is kept verbatim.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

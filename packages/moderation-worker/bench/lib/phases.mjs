@@ -123,7 +123,7 @@ async function withProcess(ctx, phase, start, fn) {
 }
 
 /**
- * Items 1, 2 and 5: enqueue `matches` jobs as fast as Redis takes them, then wait until every match
+ * Measures 1, 2 and 5 of the results table: enqueue `matches` jobs as fast as Redis takes them, then wait until every match
  * is analysed; the rate is matches / (last commit - first enqueue).
  */
 export async function measureThroughput(ctx, kind, { matches, concurrency, cpuProfDir }) {
@@ -190,7 +190,7 @@ export async function measureThroughput(ctx, kind, { matches, concurrency, cpuPr
 }
 
 /**
- * Item 3: enqueue at a steady `rate` for `warmSeconds + seconds`, each job the way the API enqueues
+ * Measure 3 of the results table: enqueue at a steady `rate` for `warmSeconds + seconds`, each job the way the API enqueues
  * it; latency = commit time recorded in PostgreSQL - enqueue call time, over the last `seconds`
  * only (a live worker runs warm: JIT, prepared statements and pools are not part of the figure).
  */
@@ -256,7 +256,7 @@ async function paced(q, ids, rate) {
 }
 
 /**
- * Items 4 and 6: with the engine down (nothing listening on its port), enqueue the backlog, wait
+ * Measures 4 and 6 of the results table: with the engine down (nothing listening on its port), enqueue the backlog, wait
  * for the breaker to open, measure the worker's CPU over `idleSeconds`; then start the engine on
  * that port and time until every match is analysed.
  */

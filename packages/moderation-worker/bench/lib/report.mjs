@@ -1,4 +1,4 @@
-// The one table of issue 8, in Markdown so it pastes into docs/performance.md as printed.
+// The benchmark's one results table, in Markdown so it pastes into docs/performance.md as printed.
 import { fmt } from './stats.mjs';
 
 const TARGETS = {

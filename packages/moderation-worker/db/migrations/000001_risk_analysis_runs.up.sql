@@ -6,6 +6,7 @@ DO $check$
 DECLARE
   need record;
   actual record;
+  missing_tables text[] := '{}';
   shape_errors text[] := '{}';
 BEGIN
   FOR need IN
@@ -60,6 +61,14 @@ BEGIN
       ('notification_outbox', 'last_error', '{text}', false)
     ) AS t(table_name, column_name, types, not_null)
   LOOP
+    CONTINUE WHEN need.table_name = ANY (missing_tables);
+    IF NOT EXISTS (SELECT 1 FROM information_schema.tables t
+                   WHERE t.table_schema = current_schema() AND t.table_name = need.table_name) THEN
+      -- One line per absent table rather than one per column it should have had.
+      missing_tables := array_append(missing_tables, need.table_name);
+      shape_errors := array_append(shape_errors, format('table %s is missing', need.table_name));
+      CONTINUE;
+    END IF;
     SELECT c.data_type, c.is_nullable INTO actual
     FROM information_schema.columns c
     WHERE c.table_schema = current_schema() AND c.table_name = need.table_name AND c.column_name = need.column_name;

@@ -93,9 +93,12 @@ export class DiscoveryRedisError extends Error {
     /** The match being enqueued, or null when Redis was down before the pass began. */
     readonly matchId: string | null,
     detail: string,
+    /** The Redis error behind it, kept so the logged stack and code show where it came from. */
+    options?: ErrorOptions,
   ) {
     super(
       matchId === null ? `redis is not ready: ${detail}` : `could not enqueue match ${matchId}: ${detail}`,
+      options,
     );
   }
 }
@@ -141,7 +144,7 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
     try {
       existing = await withinRedisTimeout(queue.getJob(rankedMatchJobId(matchId)));
     } catch (error) {
-      throw new DiscoveryRedisError(matchId, (error as Error).message);
+      throw new DiscoveryRedisError(matchId, (error as Error).message, { cause: error });
     }
     if (existing !== undefined) return 'already_queued';
     const result = await enqueueRankedMatchPersisted(queue, matchId, { timeoutMs: REDIS_TIMEOUT_MS });

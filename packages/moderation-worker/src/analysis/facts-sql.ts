@@ -9,21 +9,21 @@
 //
 // A player's events travel as six parallel arrays [matchIds, roundNumbers, scores, guessMs,
 // evidence, occurredAt] rather than one JSON value per event: json_build_array resolves its argument
-// types on every call, and the arrays take a quarter less PostgreSQL time for the whole read. Round
+// types on every call, so the arrays make the whole read cheaper for PostgreSQL
+// (docs/performance.md, "Events as parallel arrays"). Round
 // numbers and scores (smallint) and evidence (real) leave as JSON numbers; evidence is never cast to
 // double precision, which would turn 0.123 into 0.12300000339746475. The arrays follow the sorted
 // subquery (newest first); facts.ts checks that order rather than pay for six ORDER BY aggregates.
 // Times leave PostgreSQL as RFC 3339 UTC text: formatting them in JavaScript cost the worker more CPU
 // and far more garbage than to_char costs here.
 //
-// The per-player scan, measured with EXPLAIN (ANALYZE, BUFFERS) on the generic plan the worker runs
-// (4,000 seeded duels, 666 players; docs/performance.md): it uses idx_ranked_guess_events_user_recent
-// but is never index-only. With a short history (60 events a player) PostgreSQL takes a bitmap scan
-// of that index plus a top-50 sort; with a long one (2,060 events a player) an ordered Index Scan
-// that stops after 50 rows, no sort. Either way every event is fetched from the heap (~54 buffers a
-// player), because the contract's events carry match_id and the index holds only (user_id,
-// occurred_at, round_number) INCLUDE (score, guess_ms, evidence). The order is the index's own, with
-// no match_id tie-break, so the long-history plan needs no sort node.
+// The per-player scan uses idx_ranked_guess_events_user_recent but is never index-only (plans in
+// docs/performance.md, "The facts read on the production schema: index use"). With a short history
+// PostgreSQL takes a bitmap scan of that index plus a top-50 sort; with a long one an ordered Index
+// Scan that stops after 50 rows, no sort. Either way every event is fetched from the heap, because
+// the contract's events carry match_id and the index holds only (user_id, occurred_at,
+// round_number) INCLUDE (score, guess_ms, evidence). The order is the index's own, with no match_id
+// tie-break, so the long-history plan needs no sort node.
 
 /**
  * `$1` match ids (uuid[]). One row per distinct id: whether the match exists, and its players as a

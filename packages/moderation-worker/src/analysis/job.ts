@@ -86,8 +86,8 @@ const queues = new WeakMap<Redis, Map<string, Map<Telemetry | undefined, Queue>>
 
 /**
  * The API's producer: enqueues analysis of a persisted ranked match. Never throws for Redis being
- * down; returns `redis_unavailable` within `timeoutMs` (default 2 s), and the backfill command
- * later finds the match by its missing run row.
+ * down; returns `redis_unavailable` within `timeoutMs` (default 2 s), and the discovery sweep (or
+ * the backfill command) later finds the match by its missing run row.
  */
 export async function enqueueRankedMatchPersisted(
   target: Queue | Redis,

@@ -21,7 +21,8 @@ export interface BatchingOptions {
   maxBatch: number;
   /**
    * Statements of each kind running at once at most; later calls wait and are batched (default 1:
-   * measured best on 2 cores, where a second statement in flight only halves the batches).
+   * a second statement in flight splits the waiting jobs into smaller batches without adding
+   * throughput; docs/performance.md).
    */
   maxInFlight?: number;
   /** Told the size of every batch as it starts. */

@@ -6,8 +6,9 @@ const RANK_EVIDENCE = `ARRAY['weak','limited','substantial','strong']`;
 /**
  * The analysed matches of one write, from `$1`: a JSON array of StoredMatchJson (store.ts), one
  * element per match with its collapsed signals. One JSON document, serialised by one native
- * JSON.stringify, instead of a dozen parallel arrays that pg escaped element by element (~2 % of
- * the worker's CPU and ~8 % of its garbage); payloads travel as JSON, not as escaped strings.
+ * JSON.stringify, instead of a dozen parallel arrays that pg escaped element by element, which
+ * cost the worker CPU and garbage (docs/performance.md); payloads travel as JSON, not as escaped
+ * strings.
  */
 const MATCHES = `SELECT * FROM json_to_recordset($1::json) AS m(
   "matchId" uuid, "detectorVersion" text, "at" timestamptz, "signals" json)`;

@@ -6,6 +6,7 @@ import {
   applyApiSchema,
   createTempDatabase,
   REDIS_URL,
+  startPrivateRedis,
   type TempDatabase,
   uniquePrefix,
 } from '@geoduels/test-support';
@@ -120,6 +121,7 @@ describe('moderation-worker check', () => {
     for (const name of ['config', 'worker /health', 'worker /health/live', 'worker /health/ready', 'redis']) {
       expect(row(out.stdout, name)).toMatch(/\bOK\b/);
     }
+    expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/OK +noeviction$/);
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/OK .*HTTP 200/);
     expect(row(out.stdout, 'schema version')).toMatch(
       new RegExp(`OK +${MIGRATIONS_TABLE} version ${REQUIRED_SCHEMA_VERSION}, clean`),
@@ -127,7 +129,7 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'queue')).toContain(
       `OK      ${prefix}:${QUEUE_NAME} running; waiting 1, active 0`,
     );
-    expect(out.stdout).toMatch(/all 8 checks passed/);
+    expect(out.stdout).toMatch(/all 9 checks passed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -141,7 +143,7 @@ describe('moderation-worker check', () => {
       await engine.up();
     }
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/FAIL .*network/);
-    expect(out.stdout).toMatch(/1 of 8 checks failed/);
+    expect(out.stdout).toMatch(/1 of 9 checks failed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -246,6 +248,7 @@ describe('moderation-worker check', () => {
     );
     expect(code).toBe(1);
     expect(row(out.stdout, 'redis')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'queue')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'schema version')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expectNoSecrets(out.stdout);
@@ -269,6 +272,84 @@ describe('moderation-worker check', () => {
     ).toBe(1);
     expect(row(out.stdout, 'config')).toMatch(/FAIL +POSTGRES_MAX_CONNS: must be a whole number/);
     expect(row(out.stdout, 'schema version')).toMatch(/SKIP +not checked: configuration invalid/);
+  });
+
+  it('prints the same checks as one JSON document with --json, exit code unchanged', async () => {
+    const table = captureOutput();
+    await checkCommand.run(['--worker-url', worker.url], env(), table.output);
+    worker.statuses['/health/ready'] = 503;
+    const { out, output } = captureOutput();
+    expect(await checkCommand.run(['--worker-url', worker.url, '--json'], env(), output)).toBe(1);
+    expect(out.stdout.trimEnd().split('\n')).toHaveLength(1);
+    const report = JSON.parse(out.stdout) as {
+      ok: boolean;
+      summary: string;
+      counts: Record<string, number>;
+      checks: { name: string; status: string; detail: string }[];
+    };
+    expect(report.ok).toBe(false);
+    expect(report.summary).toBe('1 of 9 checks failed');
+    expect(report.counts).toEqual({ ok: 8, fail: 1, skip: 0 });
+    // The same rows, in the same order, as the table prints.
+    expect(report.checks.map((c) => c.name)).toEqual(
+      table.out.stdout
+        .split('\n')
+        .slice(1, 10)
+        .map((line) => line.split(/ {2,}/)[0]),
+    );
+    expect(report.checks.find((c) => c.name === 'worker /health/ready')).toEqual({
+      name: 'worker /health/ready',
+      status: 'fail',
+      detail: expect.stringMatching(/^HTTP 503 /),
+    });
+    expect(report.checks.find((c) => c.name === 'redis maxmemory-policy')).toEqual({
+      name: 'redis maxmemory-policy',
+      status: 'ok',
+      detail: 'noeviction',
+    });
+    expectNoSecrets(out.stdout + out.stderr);
+  });
+
+  it('fails the maxmemory-policy row on an evicting Redis, with the risk and the fix', async () => {
+    const evicting = await startPrivateRedis({ persistent: false });
+    const admin = new Redis(evicting.url);
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      for (const args of [
+        ['--worker-url', worker.url],
+        ['--worker-url', worker.url, '--json'],
+      ]) {
+        const { out, output } = captureOutput();
+        expect(await checkCommand.run(args, env({ REDIS_URL: evicting.url }), output)).toBe(1);
+        const detail =
+          'allkeys-lru: Redis may evict queue keys under memory pressure and lose jobs; it must be noeviction ' +
+          '(set "maxmemory-policy noeviction" in redis.conf or the service\'s parameter group, ' +
+          'or run CONFIG SET maxmemory-policy noeviction)';
+        if (args.includes('--json')) {
+          const report = JSON.parse(out.stdout) as {
+            checks: { name: string; status: string; detail: string }[];
+          };
+          expect(report.checks.find((c) => c.name === 'redis maxmemory-policy')).toEqual({
+            name: 'redis maxmemory-policy',
+            status: 'fail',
+            detail,
+          });
+        } else {
+          expect(row(out.stdout, 'redis maxmemory-policy')).toBe(
+            `redis maxmemory-policy     FAIL    ${detail}`,
+          );
+          expect(row(out.stdout, 'redis')).toMatch(/OK +127\.0\.0\.1:\d+: PONG/);
+          expect(out.stdout).toMatch(/1 of 9 checks failed/);
+        }
+        // BullMQ's own console warning about it arrives in the bin's one error form, on stderr.
+        expect(out.stderr).toBe(
+          'moderation-worker check: warning: BullMQ: IMPORTANT! Eviction policy is allkeys-lru. It should be "noeviction"\n',
+        );
+      }
+    } finally {
+      admin.disconnect();
+      await evicting.destroy();
+    }
   });
 
   it('prints usage for --help and rejects unknown options with exit 2', async () => {

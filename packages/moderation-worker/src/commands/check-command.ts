@@ -1,27 +1,37 @@
 import { type WorkerConfig, workerConfigFromEnv } from '../config.js';
+import { formatCheckJson, formatCheckTable } from './checks/check-report.js';
 import { type CheckResult, describeError, failed, passed, skipped } from './checks/check-result.js';
-import { formatCheckTable } from './checks/check-table.js';
 import { checkQueue } from './checks/queue.js';
 import { checkRiskEngine } from './checks/risk-engine.js';
 import { checkSchemaVersion } from './checks/schema-version.js';
 import { checkWorkerEndpoints } from './checks/worker-endpoints.js';
-import { defineCommand, EXIT, parseCommandArgs, usageError } from './command-io.js';
+import {
+  type CommandOutput,
+  defineCommand,
+  EXIT,
+  parseCommandArgs,
+  usageError,
+  warning,
+} from './command-io.js';
 import { parseWorkerUrl, workerUrlFromAddress } from './worker-url.js';
 
 /** Usage text of `moderation-worker check`. */
-export const CHECK_USAGE = `Usage: moderation-worker check [--worker-url http://host:8093]
+export const CHECK_USAGE = `Usage: moderation-worker check [--worker-url http://host:8093] [--timeout-ms n] [--json]
 
-Post-deploy checks for the moderation worker, printed as a table:
+Post-deploy checks for the moderation worker, printed as a table (or one JSON document):
   config                     the worker's environment parses (same rules as \`run\`)
   worker /health, /health/live, /health/ready
                              HTTP 2xx from the worker (default: its MODERATION_WORKER_ADDR on 127.0.0.1)
   risk engine /health/ready  with the token, when RISK_ENGINE_URL is set (SKIP when disabled)
   schema version             the worker's own moderation_worker_schema_migrations (not the API's
                              schema_migrations) is clean and at least what this release needs
-  redis, queue               Redis answers PING; the queue's job counts; FAIL while the queue is paused
+  redis                      Redis answers PING
+  redis maxmemory-policy     must be noeviction: any other policy lets Redis evict queue keys and lose jobs
+  queue                      the queue's job counts; FAIL while the queue is paused
 Options:
   --worker-url <url>  base URL of the worker's HTTP server
   --timeout-ms <n>    per-check deadline in milliseconds (default 3000)
+  --json              print {"ok", "summary", "counts", "checks": [{"name", "status", "detail"}]} on one line
   -h, --help          this text
 Environment: the worker's own (POSTGRES_URL, REDIS_URL, RISK_ENGINE_*, MODERATION_QUEUE_*, ...).
 Exit 0 when every check passes, 1 when any fails, 2 on a usage error. Secrets are never printed.
@@ -32,13 +42,18 @@ const DEFAULT_TIMEOUT_MS = 3_000;
 interface CheckArgs {
   workerUrl: URL | null;
   timeoutMs: number;
+  json: boolean;
 }
 
 /** Parses the arguments that follow `check`; an Error value is a usage error. */
 export function parseCheckArgs(argv: string[]): CheckArgs | Error {
   const parsed = parseCommandArgs({
     args: argv,
-    options: { 'worker-url': { type: 'string' }, 'timeout-ms': { type: 'string' } },
+    options: {
+      'worker-url': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   if (parsed instanceof Error) return parsed;
   const { values } = parsed;
@@ -49,7 +64,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs | Error {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
     return new Error(`--timeout-ms: must be a positive whole number (got "${rawTimeout}")`);
   }
-  return { workerUrl, timeoutMs };
+  return { workerUrl, timeoutMs, json: values.json === true };
 }
 
 /** `moderation-worker check`: exit 0 when every check passes, 1 when any fails, 2 on a usage error. */
@@ -61,13 +76,13 @@ export const checkCommand = defineCommand({
   run: async (argv, env, io) => {
     const args = parseCheckArgs(argv);
     if (args instanceof Error) return usageError(io, args.message, CHECK_USAGE);
-    const results = await runChecks(env, args);
-    io.stdout.write(formatCheckTable(results));
+    const results = await runChecks(env, args, io);
+    io.stdout.write(args.json ? formatCheckJson(results) : formatCheckTable(results));
     return results.some((r) => r.status === 'fail') ? EXIT.failure : EXIT.ok;
   },
 });
 
-async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs): Promise<CheckResult[]> {
+async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs, io: CommandOutput): Promise<CheckResult[]> {
   let config: WorkerConfig | null = null;
   let configResult: CheckResult;
   try {
@@ -84,7 +99,9 @@ async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs): Promise<Check
     config
       ? checkSchemaVersion(config.postgresUrl, args.timeoutMs).then((r) => [r])
       : notChecked('schema version'),
-    config ? checkQueue(config, args.timeoutMs) : notChecked('redis, queue'),
+    config
+      ? checkQueue(config, args.timeoutMs, ({ message }) => warning(io, `BullMQ: ${message}`))
+      : [...notChecked('redis'), ...notChecked('redis maxmemory-policy'), ...notChecked('queue')],
   ]);
   return [configResult, ...groups.flat()];
 }

@@ -92,6 +92,11 @@ export function failure(io: CommandOutput, message: string): number {
   return EXIT.failure;
 }
 
+/** Tells the operator something worth knowing that does not stop the command, on stderr. */
+export function warning(io: CommandOutput, message: string): void {
+  io.stderr.write(errorLine(io, `warning: ${message}`));
+}
+
 /**
  * Reads configuration with one of config.ts's readers; a bad variable becomes a usage error that
  * names it, returned as the exit code. Anything else is not a configuration problem and is rethrown.

@@ -3,8 +3,9 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { openRankedMatchQueue, type QueueLocation } from '../analysis/job.js';
 import type { QueueConfig } from '../config.js';
+import { routeBullmqConsole } from '../runtime/bullmq-console.js';
 import { describeError } from './checks/check-result.js';
-import { type CommandOutput, failure } from './command-io.js';
+import { type CommandOutput, failure, warning } from './command-io.js';
 import { describeEndpoint } from './secret-redaction.js';
 
 /** How long an operator command waits for Redis to connect, and for each command, by default. */
@@ -49,13 +50,15 @@ export function queueLabel(config: QueueConfig): string {
 }
 
 /**
- * Runs `work` on the analysis queue over an operator connection, then closes both. When Redis
- * cannot be reached the command fails at once with a line naming its address (never its password).
+ * Runs `work` on the analysis queue over an operator connection (both handed to it), then closes
+ * both. When Redis cannot be reached the command fails at once with a line naming its address
+ * (never its password). What BullMQ prints to the console meanwhile (e.g. its eviction-policy warning) becomes a
+ * `moderation-worker <command>: warning: BullMQ: ...` line on stderr.
  */
 export async function withOperatorQueue(
   io: CommandOutput,
   config: QueueConfig,
-  work: (queue: Queue) => Promise<number>,
+  work: (queue: Queue, redis: Redis) => Promise<number>,
 ): Promise<number> {
   let redis: Redis;
   try {
@@ -63,11 +66,13 @@ export async function withOperatorQueue(
   } catch (error) {
     return failure(io, `Redis at ${describeEndpoint(config.redisUrl)} unreachable: ${describeError(error)}`);
   }
+  const closeRoute = routeBullmqConsole(({ message }) => warning(io, `BullMQ: ${message}`));
   const queue = openRankedMatchQueue(redis, queueLocation(config));
   try {
-    return await work(queue);
+    return await work(queue, redis);
   } finally {
     await queue.close();
+    closeRoute();
     redis.disconnect();
   }
 }

@@ -118,11 +118,13 @@ describe('moderation-worker queue', () => {
   it('rejects a missing or unknown action and bad settings with exit 2, and prints usage for --help', async () => {
     const missing = captureOutput();
     expect(await queueCommand.run([], env(), missing.output)).toBe(2);
-    expect(missing.out.stderr).toMatch(/queue: missing action: pause, resume or status/);
+    expect(missing.out.stderr).toMatch(
+      /queue: missing action: pause, resume, status, failed, retry or clean\n/,
+    );
 
     const unknown = captureOutput();
     expect(await queueCommand.run(['drain'], env(), unknown.output)).toBe(2);
-    expect(unknown.out.stderr).toMatch(/queue: unknown action "drain"/);
+    expect(unknown.out.stderr).toMatch(/queue: unknown action "drain": expected pause, resume, status/);
 
     const badName = captureOutput();
     expect(
@@ -132,6 +134,7 @@ describe('moderation-worker queue', () => {
 
     const help = captureOutput();
     expect(await queueCommand.run(['--help'], env(), help.output)).toBe(0);
-    expect(help.out.stdout).toMatch(/^Usage: moderation-worker queue pause\|resume\|status/);
+    expect(help.out.stdout).toMatch(/^Usage: moderation-worker queue <action> \[options\]/);
+    expect(help.out.stdout).toMatch(/\n {2}clean --failed --older-than <duration> \[--yes\]\n/);
   });
 });

@@ -239,6 +239,34 @@ describe('migrations', () => {
     expect(await migrationStatus(temp.url, dir)).toMatchObject({ version: null, dirty: false });
   });
 
+  it('names each absent API table once when the API schema was never applied, and creates nothing', async () => {
+    const temp: TempDatabase = await createTempDatabase('migrate_no_api');
+    cleanups.push(() => temp.drop());
+    const failure = await migrateUp(temp.url).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MigrationError);
+    const message = (failure as MigrationError).message;
+    for (const table of [
+      'users',
+      'match_history',
+      'site_settings',
+      'moderation_signals',
+      'notification_outbox',
+    ])
+      expect(message).toContain(`table ${table} is missing`);
+    // One line per table, not one per column it should have had.
+    expect(message).not.toContain('users.display_name');
+    const client = new pg.Client({ connectionString: temp.url });
+    await client.connect();
+    try {
+      const tables = await client.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
+      );
+      expect(tables.rows.map((row) => row.table_name)).toEqual([MIGRATIONS_TABLE]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses to migrate from a version it has no file for', async () => {
     const url = await apiDatabase('migrate_unknown');
     await forceSchemaVersion(url, 999_999);

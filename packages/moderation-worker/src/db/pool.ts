@@ -27,9 +27,9 @@ export function createDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     application_name: 'moderation-worker',
     // Named statements only pay off when PostgreSQL keeps their plan: left to choose, it re-plans the
-    // facts read for every call (its uuid[] parameter keeps custom plans looking cheaper), which
-    // measured as half of that read's PostgreSQL CPU for one match. Every statement here is a key
-    // lookup, for which the generic plan is the plan.
+    // facts read for every call (its uuid[] parameter keeps custom plans looking cheaper), and the
+    // planning costs about as much as running the read (docs/performance.md, "Generic plans").
+    // Every statement here is a key lookup, for which the generic plan is the plan.
     ...(!options.pgbouncer && { options: '-c plan_cache_mode=force_generic_plan' }),
   });
   // Without a listener an idle client's error (server restart) would crash the process.

@@ -1,9 +1,8 @@
-// How eagerly V8 lets the heap grow. Under full load the worker allocates ~150-190 KB per match
-// (facts, request and response bodies, result rows) at well over 1,000 matches/s; left to its own
-// heuristics V8 answers that rate by growing the old generation to about twice the live data
-// (~40 MB) and more, and peak RSS reached 185-230 MiB on 2 cores. Growing by half the live size
-// after each full collection kept it at 135-148 MiB for a few percent more worker CPU
-// (docs/performance.md).
+// How eagerly V8 lets the heap grow. Under full load the worker allocates fast (facts, request and
+// response bodies, result rows for every match); left to its own heuristics V8 answers that rate
+// by growing the old generation to about twice the live data and more, and peak RSS passes the
+// worker's memory target. Growing by half the live size after each full collection keeps it under
+// the target for a little more worker CPU (figures in docs/performance.md, "Memory").
 import { setFlagsFromString } from 'node:v8';
 
 /** The heap growing factor the worker runs with, as V8's --heap-growing-percent. */

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
 
@@ -19,14 +20,35 @@ const REDACT_PATHS = [
   '*.redisUrl',
 ];
 
-/** The process logger: JSON lines with secrets redacted. `destination` lets tests capture output. */
+/**
+ * The process logger: JSON lines with secrets redacted, each carrying `pid` and `hostname` (which
+ * replica wrote it) and `service`; an `err` field is an Error serialised with its type, message,
+ * stack and code. `destination` lets tests capture output.
+ */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
-    base: { service: 'moderation-worker' },
+    // Setting `base` replaces pino's default bindings, so pid and hostname are named again here.
+    base: { pid: process.pid, hostname: hostname(), service: 'moderation-worker' },
+    serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * pino's standard error serialiser (type, message and stack, causes included), plus the error's
+ * `code` even where it is not an own enumerable property, so lines can be filtered by code.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  if (typeof serialized !== 'object' || serialized === null) return serialized;
+  const code = (error as { code?: unknown }).code;
+  const fields = serialized as Record<string, unknown>;
+  if (fields.code === undefined && (typeof code === 'string' || typeof code === 'number')) {
+    fields.code = code;
+  }
+  return serialized;
 }
 
 /** A connection string with its password replaced, safe to log. */

@@ -19,7 +19,7 @@ export function createWorkerRedis(url: string, role: RedisRole, logger: Logger):
   let down = false;
   redis.on('error', (error) => {
     // ioredis repeats the error on every reconnect attempt; one line per outage is enough.
-    if (!down) logger.warn({ role, err: { message: error.message } }, 'redis connection lost; reconnecting');
+    if (!down) logger.warn({ role, err: error }, 'redis connection lost; reconnecting');
     down = true;
   });
   redis.on('ready', () => {
