@@ -23,6 +23,7 @@ describe('worker configuration', () => {
       notifyConcurrency: 4,
       drainTimeoutMs: 25_000,
       discovery: { enabled: true, intervalMs: 5_000, batchSize: 500, overlapMs: 300_000 },
+      tracing: null,
       logLevel: 'info',
       trimmedVariables: [],
     });

@@ -2,6 +2,7 @@ import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geod
 import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
 import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
+import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
 export interface ListenAddress {
@@ -49,6 +50,8 @@ export interface WorkerConfig {
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
   discovery: DiscoverySettings;
+  /** OpenTelemetry tracing, on when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT); null: off. */
+  tracing: TracingSettings | null;
   logLevel: LogLevel;
   /**
    * Names (never values) of the variables whose surrounding whitespace was trimmed, as production trims
@@ -79,6 +82,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     discovery: discoverySettingsFromEnv(env),
+    tracing: tracingSettingsFromEnv(env),
     logLevel: logLevel(env),
     trimmedVariables: engine.trimmed,
   };

@@ -6,6 +6,7 @@ export {
   createProducerConnection,
   DEFAULT_JOB_OPTIONS,
   describeJobDataError,
+  type EnqueueOptions,
   type EnqueueResult,
   enqueueRankedMatchPersisted,
   JOB_NAME,

@@ -41,6 +41,7 @@ function config(): WorkerConfig {
     notifyConcurrency: 1,
     drainTimeoutMs: 5_000,
     discovery: { enabled: false, intervalMs: 1_000, batchSize: 100, overlapMs: 60_000 },
+    tracing: null,
     logLevel: 'info',
     trimmedVariables: [],
   };

@@ -9,6 +9,7 @@ import { watchEngine } from './analysis/engine-watch.js';
 import { openRankedMatchQueue } from './analysis/job.js';
 import { batchedMatchStore } from './analysis/match-io.js';
 import { createAnalysisWorker } from './analysis/worker.js';
+import { describeEndpoint } from './commands/secret-redaction.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
@@ -22,6 +23,7 @@ import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js
 import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
 import { createReadiness, type Readiness } from './runtime/readiness.js';
 import { createWorkerRedis, whenRedisReady } from './runtime/redis.js';
+import { loadTracing, type Tracing } from './tracing/tracing.js';
 
 /** A running worker process. */
 export interface RunningWorker {
@@ -46,6 +48,15 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   const closeBullmqRoute = routeBullmqConsole(bullmqLogRoute(logger));
   warnAboutTrimmedVariables(config, logger);
   const now = options.now ?? (() => new Date());
+  // Only now, and only when asked for, is the OpenTelemetry SDK loaded at all.
+  let tracing: Tracing | null = null;
+  if (config.tracing !== null) {
+    tracing = await loadTracing(config.tracing);
+    logger.info(
+      { serviceName: tracing.serviceName, endpoint: describeEndpoint(config.tracing.endpoint) },
+      'tracing to an OTLP endpoint',
+    );
+  }
   const registry = createProcessRegistry();
   const metrics = createWorkerMetrics(registry);
   const db = createDatabase({
@@ -92,24 +103,26 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   let stopping = false;
   const consuming = readiness.whenSchemaCurrent().then(async (current) => {
     if (!current || stopping) return;
+    const flow = {
+      store: batchedMatchStore(db, {
+        maxBatch: config.batchSize,
+        onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
+      }),
+      analyzer: timeEngineCalls(client, metrics.engineDuration),
+      now,
+      maxDeferMs: config.maxDeferMs,
+    };
     worker = createAnalysisWorker({
       connection: queueRedis,
       queueName: config.queueName,
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
-      flow: {
-        store: batchedMatchStore(db, {
-          maxBatch: config.batchSize,
-          onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
-        }),
-        analyzer: timeEngineCalls(client, metrics.engineDuration),
-        now,
-        maxDeferMs: config.maxDeferMs,
-      },
+      flow: tracing?.traceFlow(flow) ?? flow,
       logger,
       metrics,
       engine,
       breaker: client,
+      ...(tracing !== null && { telemetry: tracing.telemetry }),
     });
     worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));
     delivery = startOutboxDelivery({
@@ -141,6 +154,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
         settings: config.discovery,
         logger,
         metrics,
+        ...(tracing !== null && { telemetry: tracing.telemetry }),
       });
     }
   });
@@ -170,9 +184,19 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       db.pool.end(),
     ]);
     closeBullmqRoute();
+    // Last: the spans of the drain itself are exported too.
+    await shutDownTracing(tracing, logger);
     logger.info('stopped');
   };
   return { port: http.port, readiness, stop };
+}
+
+async function shutDownTracing(tracing: Tracing | null, logger: Logger): Promise<void> {
+  try {
+    await tracing?.shutdown();
+  } catch (error) {
+    logger.warn({ err: error }, 'tracing did not shut down cleanly; the last spans may be lost');
+  }
 }
 
 /** One warning naming the variables whose whitespace was trimmed; the values stay out of the log. */

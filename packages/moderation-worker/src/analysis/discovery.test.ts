@@ -361,6 +361,7 @@ describe('discovery in the worker process', () => {
       notifyConcurrency: 1,
       drainTimeoutMs: 5_000,
       discovery: { ...SETTINGS, intervalMs: 20, ...discovery },
+      tracing: null,
       logLevel: 'info',
       trimmedVariables: [],
     };

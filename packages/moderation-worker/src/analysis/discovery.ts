@@ -6,6 +6,7 @@
 // replica that finds the row taken skips the pass. A match found twice (enqueued but not yet run,
 // inside the overlap) is the same BullMQ job, so it is never analysed twice.
 import { randomUUID } from 'node:crypto';
+import type { Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -71,6 +72,8 @@ export interface DiscoveryOptions {
   loop?: boolean;
   /** Local clock in ms, to age the last known lag between passes; default Date.now. */
   now?: () => number;
+  /** BullMQ telemetry: each enqueue starts the trace of its job. */
+  telemetry?: Telemetry;
 }
 
 /** A running discovery sweep. */
@@ -117,7 +120,7 @@ interface StatusRow {
 export function startDiscovery(options: DiscoveryOptions): Discovery {
   const { db, connection, settings, logger, metrics } = options;
   const now = options.now ?? Date.now;
-  const queue = openRankedMatchQueue(connection, options.queue);
+  const queue = openRankedMatchQueue(connection, options.queue, options.telemetry);
   queue.on('error', (error) => logger.debug({ err: error }, 'discovery queue error'));
   // Tells this process's passes from other replicas' in the cursor row.
   const me = randomUUID();

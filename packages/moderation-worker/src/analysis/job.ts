@@ -1,5 +1,5 @@
 // The queue contract shared by the API (producer) and the worker (consumer).
-import { type JobsOptions, Queue } from 'bullmq';
+import { type JobsOptions, Queue, type Telemetry } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 
@@ -46,13 +46,33 @@ export function createProducerConnection(url: string): Redis {
   return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
 }
 
-/** Opens the analysis queue on a connection (shared: closing the queue leaves the connection open). */
-export function openRankedMatchQueue(connection: Redis, location: QueueLocation = {}): Queue {
+/**
+ * Opens the analysis queue on a connection (shared: closing the queue leaves the connection open).
+ * With `telemetry` (e.g. bullmq-otel's `BullMQOtel`) every enqueue is a producer span whose trace the
+ * worker's processing of the job continues; without it the queue carries no tracing code at all.
+ */
+export function openRankedMatchQueue(
+  connection: Redis,
+  location: QueueLocation = {},
+  telemetry?: Telemetry,
+): Queue {
   return new Queue(location.name ?? QUEUE_NAME, {
     connection,
     prefix: location.prefix ?? QUEUE_PREFIX,
     defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    ...(telemetry !== undefined && { telemetry }),
   });
+}
+
+/** Options of {@link enqueueRankedMatchPersisted}. */
+export interface EnqueueOptions extends QueueLocation {
+  /** How long to wait for Redis (default 2 s). */
+  timeoutMs?: number;
+  /**
+   * BullMQ telemetry for the queue opened on a connection (see openRankedMatchQueue); a Queue passed
+   * as the target keeps its own.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Why an enqueue did not happen. */
@@ -61,7 +81,8 @@ export type EnqueueResult =
   | { ok: false; reason: 'invalid_match_id'; detail: string }
   | { ok: false; reason: 'redis_unavailable'; detail: string };
 
-const queues = new WeakMap<Redis, Map<string, Queue>>();
+// Per connection, per location, per telemetry (undefined: none).
+const queues = new WeakMap<Redis, Map<string, Map<Telemetry | undefined, Queue>>>();
 
 /**
  * The API's producer: enqueues analysis of a persisted ranked match. Never throws for Redis being
@@ -71,7 +92,7 @@ const queues = new WeakMap<Redis, Map<string, Queue>>();
 export async function enqueueRankedMatchPersisted(
   target: Queue | Redis,
   matchId: string,
-  options: QueueLocation & { timeoutMs?: number } = {},
+  options: EnqueueOptions = {},
 ): Promise<EnqueueResult> {
   const parsed = rankedMatchJobSchema.safeParse({ matchId });
   if (!parsed.success)
@@ -99,12 +120,16 @@ export async function enqueueRankedMatchPersisted(
   }
 }
 
-function cachedQueue(connection: Redis, location: QueueLocation): Queue {
-  const key = `${location.prefix ?? QUEUE_PREFIX}:${location.name ?? QUEUE_NAME}`;
-  const byLocation = queues.get(connection) ?? new Map<string, Queue>();
+function cachedQueue(connection: Redis, options: EnqueueOptions): Queue {
+  const key = `${options.prefix ?? QUEUE_PREFIX}:${options.name ?? QUEUE_NAME}`;
+  const byLocation = queues.get(connection) ?? new Map<string, Map<Telemetry | undefined, Queue>>();
   queues.set(connection, byLocation);
-  const queue = byLocation.get(key) ?? openRankedMatchQueue(connection, location);
-  byLocation.set(key, queue);
+  const byTelemetry = byLocation.get(key) ?? new Map<Telemetry | undefined, Queue>();
+  byLocation.set(key, byTelemetry);
+  const queue =
+    byTelemetry.get(options.telemetry) ??
+    openRankedMatchQueue(connection, { name: options.name, prefix: options.prefix }, options.telemetry);
+  byTelemetry.set(options.telemetry, queue);
   return queue;
 }
 

@@ -32,8 +32,14 @@ export interface BatchingOptions {
 /** One statement per call: for tests and tools that analyse one match at a time. */
 export function directMatchStore(db: Database): MatchStore {
   return {
-    loadFacts: (matchId, now) => loadMatchFacts(db, matchId, now),
-    storeAnalysis: (analysis) => storeAnalysis(db, analysis),
+    loadFacts: (matchId, now, onStatement) => {
+      onStatement?.(1);
+      return loadMatchFacts(db, matchId, now);
+    },
+    storeAnalysis: (analysis, onStatement) => {
+      onStatement?.(1);
+      return storeAnalysis(db, analysis);
+    },
     recordRun: (record) => recordRun(db, record),
     abandonRun: (matchId, reason, now) => abandonRun(db, matchId, reason, now),
   };
@@ -66,7 +72,7 @@ export function batchedMatchStore(db: Database, options: BatchingOptions): Match
   });
   return {
     ...directMatchStore(db),
-    loadFacts: (matchId, now) => facts.add({ matchId, now }),
-    storeAnalysis: (analysis) => writes.add(analysis),
+    loadFacts: (matchId, now, onStatement) => facts.add({ matchId, now }, onStatement),
+    storeAnalysis: (analysis, onStatement) => writes.add(analysis, onStatement),
   };
 }

@@ -9,12 +9,19 @@ import type { MatchFacts } from './facts.js';
 import { ABANDON_RUN_SQL, STORE_ANALYSIS_SQL, UPSERT_RUN_SQL } from './match-store-sql.js';
 import { collapseSignals } from './signal-merge.js';
 
+/**
+ * Told when the statement that serves a call starts, with how many matches it serves: a batched
+ * store makes a call wait for a free slot first, and may run a failed batch's matches again alone
+ * (then it is told again, with 1). For observers (tracing); the flow itself never passes one.
+ */
+export type StatementStarted = (batchSize: number) => void;
+
 /** Everything the analysis flow reads and writes about a match. */
 export interface MatchStore {
   /** The facts of a match, read at `now`. */
-  loadFacts(matchId: string, now: Date): Promise<MatchFacts>;
+  loadFacts(matchId: string, now: Date, onStatement?: StatementStarted): Promise<MatchFacts>;
   /** The one atomic write of an analysed match (signals, outbox rows, run). */
-  storeAnalysis(analysis: AnalysisToStore): Promise<StoredAnalysis>;
+  storeAnalysis(analysis: AnalysisToStore, onStatement?: StatementStarted): Promise<StoredAnalysis>;
   /** Records a run that stored nothing (skipped, deferred, rejected). */
   recordRun(record: RunRecord): Promise<RunState>;
   /** Turns a deferred run into an abandoned one; false when it was no longer deferred. */

@@ -1,5 +1,5 @@
 // BullMQ wiring of the flow: maps each MatchOutcome onto the queue (complete, delay, rate-limit, fail).
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type Telemetry, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../runtime/metrics.js';
@@ -39,6 +39,8 @@ export interface AnalysisWorkerDeps {
   random?: () => number;
   /** False to build the worker without consuming until `worker.run()` (default true). */
   autorun?: boolean;
+  /** BullMQ telemetry: each job's processing becomes a span in the trace of its enqueue. */
+  telemetry?: Telemetry;
 }
 
 /** What a completed job returns (kept on the job for inspection). */
@@ -95,6 +97,7 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       concurrency: deps.concurrency,
       autorun: deps.autorun ?? true,
       limiter: LIMITER,
+      ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
       settings: {
         backoffStrategy: (attemptsMade: number, type?: string) =>
           type === BACKOFF_STRATEGY ? backoffDelayMs(attemptsMade, DATABASE_RETRY_BACKOFF, random) : 0,

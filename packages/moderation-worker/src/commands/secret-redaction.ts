@@ -1,14 +1,15 @@
 // Last line of defence for operator output: whatever a driver or server puts into an error
 // message, the configured secrets never reach the terminal (or a CI log that captures it).
+import { otlpHeaderValues } from '../tracing/tracing-settings.js';
 
 type Env = Record<string, string | undefined>;
 
 const SECRET_VARIABLES = ['RISK_ENGINE_TOKEN', 'MODERATION_WEBHOOK_URL'] as const;
 const CONNECTION_VARIABLES = ['POSTGRES_URL', 'REDIS_URL', 'RISK_ENGINE_URL'] as const;
 
-/** The secret strings found in the environment: tokens, webhook URL, passwords inside URLs. */
+/** The secret strings found in the environment: tokens, webhook URL, passwords inside URLs, OTLP header values. */
 export function secretValues(env: Env): string[] {
-  const values: string[] = [];
+  const values: string[] = otlpHeaderValues(env);
   for (const name of SECRET_VARIABLES) {
     const value = env[name]?.trim();
     if (value) values.push(value);

@@ -159,6 +159,61 @@ describe('Batcher', () => {
     expect(String((results[0] as PromiseRejectedResult).reason)).toContain('1 results for 2 items');
   });
 
+  it("tells each caller when its item's batch starts, after its wait, and how many items it holds", async () => {
+    const { batches, run } = controlledRun();
+    const batcher = new Batcher({ run, maxBatch: 8, maxInFlight: 1 });
+    const starts: Array<[string, number]> = [];
+    const add = (item: string) => batcher.add(item, (size) => starts.push([item, size]));
+    const first = add('a');
+    await settle();
+    const waiting = ['b', 'c'].map(add);
+    await settle();
+    expect(starts).toEqual([['a', 1]]);
+    batches[0]!.finish();
+    await settle();
+    expect(starts).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 2],
+    ]);
+    batches[1]!.finish();
+    await Promise.all([first, ...waiting]);
+  });
+
+  it('tells the items of a failed batch again, with 1, when each runs alone', async () => {
+    const starts: Array<[string, number]> = [];
+    const batcher = new Batcher<string, string>({
+      maxBatch: 8,
+      maxInFlight: 1,
+      run: async (items) => {
+        if (items.length > 1) throw new Error('batch failed');
+        return items.map((i) => `done:${i}`);
+      },
+    });
+    await Promise.all(['a', 'b'].map((item) => batcher.add(item, (size) => starts.push([item, size]))));
+    expect(starts).toEqual([
+      ['a', 2],
+      ['b', 2],
+      ['a', 1],
+      ['b', 1],
+    ]);
+  });
+
+  it('runs the batch even when a start observer throws', async () => {
+    const batcher = new Batcher<string, string>({
+      maxBatch: 8,
+      maxInFlight: 1,
+      run: async (items) => items.map((i) => `done:${i}`),
+    });
+    const observer = () => {
+      throw new Error('observer broke');
+    };
+    await expect(Promise.all([batcher.add('a', observer), batcher.add('b')])).resolves.toEqual([
+      'done:a',
+      'done:b',
+    ]);
+  });
+
   it('refuses options that could never run a batch', () => {
     const run = async () => [];
     expect(() => new Batcher({ run, maxBatch: 0, maxInFlight: 1 })).toThrow(

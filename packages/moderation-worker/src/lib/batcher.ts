@@ -23,6 +23,7 @@ export interface BatcherOptions<I, O> {
 
 interface Pending<I, O> {
   item: I;
+  onStart: ((batchSize: number) => void) | undefined;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
@@ -55,10 +56,11 @@ export class Batcher<I, O> {
   /**
    * Adds an item to the next batch; settles with its own result. When a batch of several items
    * fails, each of its items is run again alone, so one bad item fails only its own caller.
+   * `onStart` is told the size of each batch that runs the item, as it starts.
    */
-  add(item: I): Promise<O> {
+  add(item: I, onStart?: (batchSize: number) => void): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.#pending.push({ item, resolve, reject });
+      this.#pending.push({ item, onStart, resolve, reject });
       this.#schedule();
     });
   }
@@ -92,6 +94,7 @@ export class Batcher<I, O> {
 
   #start(batch: Pending<I, O>[]): void {
     this.#options.onBatch?.(batch.length);
+    for (const entry of batch) tellStart(entry, batch.length);
     this.#inFlight += 1;
     void this.#runBatch(batch).finally(() => {
       this.#inFlight -= 1;
@@ -120,6 +123,7 @@ export class Batcher<I, O> {
 
   // Outside the slots: the isolation retry of a failed batch must not wait behind new batches.
   #runAlone(entry: Pending<I, O>): void {
+    tellStart(entry, 1);
     // Through a promise, so that even a run() that throws synchronously settles only this entry.
     Promise.resolve([entry.item])
       .then((items) => this.#options.run(items))
@@ -130,5 +134,14 @@ export class Batcher<I, O> {
             : entry.reject(new Error(`batch returned ${results.length} results for 1 item`)),
         entry.reject,
       );
+  }
+}
+
+// An observer's fault must never keep a statement from running, nor settle someone else's item.
+function tellStart<I, O>(entry: Pending<I, O>, batchSize: number): void {
+  try {
+    entry.onStart?.(batchSize);
+  } catch {
+    // Observing is best effort.
   }
 }

@@ -5,7 +5,7 @@ import { type Detector, type FakeRiskEngine, startFakeRiskEngine } from '@geodue
 import { createRiskClient, createRiskEngineConfig, type RiskClient } from '@geoduels/risk-client';
 import type { RawSignal } from '@geoduels/risk-client/signals';
 import { createWorkerDatabase, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
-import { type Job, Queue, QueueEvents, type Worker } from 'bullmq';
+import { type Job, Queue, QueueEvents, type Telemetry, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -195,12 +195,13 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-/** Starts an analysis worker for `flow` on a unique prefix. */
+/** Starts an analysis worker for `flow` on a unique prefix (its processing traced with `telemetry` when given). */
 export async function startTestWorker(
   flow: AnalyzeMatchDeps,
   client: RiskClient,
   logger: Logger,
   concurrency = 4,
+  telemetry?: Telemetry,
 ): Promise<TestWorker> {
   const prefix = uniquePrefix('w');
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -218,6 +219,7 @@ export async function startTestWorker(
     engine: watchEngine(client, logger, metrics),
     breaker: client,
     deferralBackoff: { baseMs: 30, capMs: 200, jitter: 0 },
+    ...(telemetry !== undefined && { telemetry }),
   });
   await worker.waitUntilReady();
   const settled = (jobId: string) =>
