@@ -9,11 +9,12 @@ import {
   applyApiSchema,
   createTempDatabase,
   PG_ADMIN_URL,
+  queryRows,
+  runSql,
   runWorkerCli,
   type TempDatabase,
   WORKER_PACKAGE_DIR,
 } from '@geoduels/test-support';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertApiRows } from '../support/api-rows.js';
 import {
@@ -38,28 +39,13 @@ async function migrationFiles(): Promise<{ versions: number[]; sql: Map<string, 
   return { versions: versions.sort((a, b) => a - b), sql };
 }
 
-async function run(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The worker's golang-migrate table, as `[version, dirty]` rows. */
 async function workerVersion(url: string): Promise<Array<[number, boolean]>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const result = await client.query<{ version: string; dirty: boolean }>(
-      `SELECT version, dirty FROM ${WORKER_TABLE}`,
-    );
-    return result.rows.map((row) => [Number(row.version), row.dirty]);
-  } finally {
-    await client.end();
-  }
+  const rows = await queryRows<{ version: string; dirty: boolean }>(
+    url,
+    `SELECT version, dirty FROM ${WORKER_TABLE}`,
+  );
+  return rows.map((row) => [Number(row.version), row.dirty]);
 }
 
 /** Runs `moderation-worker migrate <args>`; returns its exit code, the JSON it printed and its stderr. */
@@ -82,8 +68,8 @@ async function migrate(url: string, ...args: string[]) {
  */
 async function createWorkerRole(database: TempDatabase): Promise<{ url: string; drop: () => Promise<void> }> {
   const role = `gd_migrator_${randomBytes(4).toString('hex')}`;
-  await run(PG_ADMIN_URL, `CREATE ROLE ${role} LOGIN`);
-  await run(
+  await runSql(PG_ADMIN_URL, `CREATE ROLE ${role} LOGIN`);
+  await runSql(
     database.url,
     `GRANT USAGE, CREATE ON SCHEMA public TO ${role};
      GRANT SELECT ON users, match_history, match_players, ranked_guess_events, ranks, ranked_stats, site_settings
@@ -97,7 +83,7 @@ async function createWorkerRole(database: TempDatabase): Promise<{ url: string; 
     url: url.toString(),
     drop: async () => {
       await database.drop();
-      await run(PG_ADMIN_URL, `DROP ROLE IF EXISTS ${role}`);
+      await runSql(PG_ADMIN_URL, `DROP ROLE IF EXISTS ${role}`);
     },
   };
 }
@@ -280,7 +266,7 @@ describe('worker migrations meeting an API table shaped otherwise than productio
     async ({ change, messages, repair }) => {
       const database = await productionShaped('compat_shape');
       try {
-        await run(database.url, change);
+        await runSql(database.url, change);
         const rows = await apiTableDigests(database.url);
         const shape = await apiSchemaShape(database.url);
 
@@ -306,7 +292,7 @@ describe('worker migrations meeting an API table shaped otherwise than productio
         // What the operator does (docs/deployment.md): bring the API's table to production's shape
         // (the API's own migrations), record that no worker migration is applied (`migrate force
         // none`; golang-migrate: `force -1`), and migrate again.
-        await run(database.url, repair);
+        await runSql(database.url, repair);
         await forceSchemaVersion(database.url, null);
         expect((await migrateUp(database.url)).applied).toEqual(shipped);
         expect(await workerVersion(database.url)).toEqual([[shipped.at(-1), false]]);

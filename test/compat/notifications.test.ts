@@ -1,12 +1,16 @@
 // Compatibility of the worker's notifications and player reports with production, on a
 // production-shaped database (the API schema at version 53, then the worker's own migrations):
 // the outbox is shared with production's moderation worker, which claims its own type
-// (`moderation_incident_queued` in this era) with the statement written below as it runs it.
+// (`moderation_incident_queued` in this era) with its claim as it runs it (PRODUCTION_CLAIM_SQL).
 import { randomUUID } from 'node:crypto';
 import {
   applyApiSchema,
   createTempDatabase,
+  deletePrefix,
   messageIncludes,
+  openTestPool,
+  PRODUCTION_CLAIM_SQL,
+  PRODUCTION_LEASE_SQL,
   pollUntil,
   REDIS_URL,
   startWebhookReceiver,
@@ -19,8 +23,7 @@ import {
   type WorkerProcess,
   workerCliBuilt,
 } from '@geoduels/test-support';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateUp } from '../../packages/moderation-worker/src/db/migrate.js';
 import {
@@ -39,19 +42,6 @@ import { deliveredSignalId } from '../support/observe.js';
 /** Production's moderation worker's own notification type in this era. */
 const PRODUCTION_TYPE = 'moderation_incident_queued';
 
-/** Production's claim, as its worker runs it: one row per transaction, its own type only. */
-const PRODUCTION_CLAIM_SQL = `
-  select id, type, payload_json, attempts from notification_outbox
-  where type = $1 and sent_at is null and next_attempt_at <= now()
-  order by next_attempt_at, id
-  limit 1
-  for update skip locked`;
-
-/** Production's lease of the row it claimed: attempts + 1, five minutes out. $1 id. */
-const PRODUCTION_LEASE_SQL = `
-  update notification_outbox set attempts = attempts + 1, next_attempt_at = now() + interval '5 minutes'
-  where id = $1`;
-
 let db: TempDatabase;
 let pool: pg.Pool;
 const prefixes: string[] = [];
@@ -62,14 +52,13 @@ beforeAll(async () => {
   db = await createTempDatabase('compat_notify');
   await applyApiSchema(db.url);
   await migrateUp(db.url);
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  pool.on('error', () => undefined);
+  pool = openTestPool(db.url, 4);
 });
 
 afterAll(async () => {
   await stopAllProcesses();
   await Promise.all(receivers.map((receiver) => receiver.close()));
-  await removeRedisKeys(prefixes);
+  for (const prefix of prefixes) await deletePrefix(REDIS_URL, prefix);
   await pool?.end();
   await db?.drop();
 });
@@ -421,21 +410,3 @@ describe('the webhook URL', () => {
     }
   });
 });
-
-/** Removes every Redis key the test workers created under their prefixes. */
-async function removeRedisKeys(keyPrefixes: string[]): Promise<void> {
-  if (keyPrefixes.length === 0) return;
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    for (const prefix of keyPrefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
-}

@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { AnalyzeRequest, RawSignal } from '@geoduels/risk-client';
-import { startWorker, stopAllProcesses, type WorkerProcess } from '@geoduels/test-support';
+import {
+  startWorker,
+  stopAllProcesses,
+  storeProductionSignal,
+  type WorkerProcess,
+} from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForRuns } from '../support/observe.js';
@@ -38,72 +43,6 @@ afterAll(async () => {
   await engine?.stop();
   await scenario?.close();
 });
-
-/**
- * Production's engine-signal write, as its Go API runs it: one transaction per signal, the upsert
- * on the detector dedupe index with its merge rules. Returns the signal's id.
- */
-async function productionUpsert(pool: pg.Pool, signal: ProductionSignal): Promise<string> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await client.query<{ id: string }>(
-      `INSERT INTO moderation_signals AS m (subject_user_id, signal_type, source, severity, evidence_strength,
-         detector_key, detector_version, reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
-       VALUES ($1, $2, 'risk_engine', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (subject_user_id, coalesce(match_id, '00000000-0000-0000-0000-000000000000'::uuid),
-         coalesce(detector_key, ''), coalesce(detector_version, ''), reason_code) WHERE source = 'risk_engine'
-       DO UPDATE SET
-         severity = CASE WHEN array_position(ARRAY['low','medium','high','critical'], EXCLUDED.severity)
-                            > array_position(ARRAY['low','medium','high','critical'], m.severity)
-                         THEN EXCLUDED.severity ELSE m.severity END,
-         evidence_strength = CASE WHEN array_position(ARRAY['weak','limited','substantial','strong'], EXCLUDED.evidence_strength)
-                            > array_position(ARRAY['weak','limited','substantial','strong'], m.evidence_strength)
-                         THEN EXCLUDED.evidence_strength ELSE m.evidence_strength END,
-         score = GREATEST(m.score, EXCLUDED.score),
-         recommended_queue = m.recommended_queue OR EXCLUDED.recommended_queue,
-         payload_json = EXCLUDED.payload_json,
-         occurred_at = GREATEST(m.occurred_at, EXCLUDED.occurred_at)
-       RETURNING id`,
-      [
-        signal.subjectUserId,
-        signal.signalType,
-        signal.severity,
-        signal.evidenceStrength,
-        signal.detectorKey,
-        signal.detectorVersion,
-        signal.reasonCode,
-        signal.score,
-        signal.recommendedQueue,
-        signal.matchId,
-        signal.payload,
-        signal.occurredAt,
-      ],
-    );
-    await client.query('COMMIT');
-    return result.rows[0]!.id;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-interface ProductionSignal {
-  subjectUserId: string;
-  matchId: string;
-  signalType: string;
-  severity: string;
-  evidenceStrength: string;
-  detectorKey: string | null;
-  detectorVersion: string | null;
-  reasonCode: string;
-  score: number;
-  recommendedQueue: boolean;
-  payload: Record<string, unknown>;
-  occurredAt: string;
-}
 
 /** A finalised ranked duel, as the API leaves it, without touching `site_settings`. Returns its players. */
 async function seedDuel(pool: pg.Pool, matchId: string): Promise<[string, string]> {
@@ -150,7 +89,7 @@ describe.sequential('signals shared with production', () => {
   it('merges a finding production stored first and the worker analysed next into one row', async () => {
     const matchId = randomUUID();
     const [subject] = await seedDuel(scenario.pool, matchId);
-    const productionId = await productionUpsert(scenario.pool, {
+    const { id: productionId } = await storeProductionSignal(scenario.pool, {
       subjectUserId: subject,
       matchId,
       signalType: 'gameplay_integrity',
@@ -236,7 +175,7 @@ describe.sequential('signals shared with production', () => {
     await analyse(matchId);
     const [stored] = await signalRows(matchId);
 
-    await productionUpsert(scenario.pool, {
+    await storeProductionSignal(scenario.pool, {
       subjectUserId: subject,
       matchId,
       signalType: 'gameplay_integrity',
@@ -278,7 +217,7 @@ describe.sequential('signals shared with production', () => {
       score: 0.1,
       occurredAt: '2026-03-01T10:40:00Z',
     };
-    await productionUpsert(scenario.pool, {
+    await storeProductionSignal(scenario.pool, {
       ...finding,
       matchId,
       signalType: 'gameplay_integrity',

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { rankedMatchJobId } from '@geoduels/moderation-worker';
 import {
   type FakeEngineProcess,
+  inTransaction,
   pollUntil,
   startFakeEngineProcess,
   startWorker,
@@ -58,9 +59,7 @@ afterAll(async () => {
 async function persistRankedDuel(pool: pg.Pool): Promise<{ matchId: string; suspect: string }> {
   const matchId = randomUUID();
   const [suspect, opponent] = [randomUUID(), randomUUID()];
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO site_settings (key, value_json)
        VALUES ('ranked_season', '{"activeSeasonId": "s7", "monthlyResetDay": 1, "lastResetAt": "2026-01-01T00:00:00Z"}')
@@ -98,13 +97,7 @@ async function persistRankedDuel(pool: pg.Pool): Promise<{ matchId: string; susp
         [userId],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   return { matchId, suspect };
 }
 

@@ -1,6 +1,6 @@
 // A few rows in every API table, in production's shape, standing in for the live data a migration
 // meets: guests and registered players, ranked and unranked duels, other services' notifications.
-import pg from 'pg';
+import { runSql } from '@geoduels/test-support';
 
 const ALICE = '11111111-1111-4111-8111-111111111111';
 const BOB = '22222222-2222-4222-8222-222222222222';
@@ -64,11 +64,5 @@ INSERT INTO notification_outbox (type, dedupe_key, payload_json, attempts, next_
 
 /** Inserts a few rows into every API table of a database that has the API schema (schema_migrations has its own). */
 export async function insertApiRows(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(API_ROWS_SQL);
-  } finally {
-    await client.end();
-  }
+  await runSql(url, API_ROWS_SQL);
 }

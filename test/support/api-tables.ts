@@ -1,6 +1,6 @@
 // What the API owns, observed from outside: its tables' rows (one digest per table) and their shape
 // (columns, indexes, constraints, triggers), so a test can prove that nothing the worker runs changed them.
-import pg from 'pg';
+import { queryRows } from '@geoduels/test-support';
 
 /** Every table the API owns and migrates; the worker may never create, alter or drop one. */
 export const API_TABLES = [
@@ -19,21 +19,6 @@ export const API_TABLES = [
 /** The API's sequences (bigserial ids): their position is data too. */
 export const API_SEQUENCES = ['moderation_signals_id_seq', 'notification_outbox_id_seq'] as const;
 
-/** Reads `sql` once on a short-lived connection. */
-async function rows<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  values: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 /** Per API table, `<row count>:<md5 of every row's text, in order>`; per API sequence, its position. */
 export async function apiTableDigests(url: string): Promise<Record<string, string>> {
   const parts = [
@@ -45,7 +30,7 @@ export async function apiTableDigests(url: string): Promise<Record<string, strin
       (sequence) => `SELECT '${sequence}', last_value || ':' || is_called FROM ${sequence}`,
     ),
   ];
-  const found = await rows<{ name: string; digest: string }>(url, parts.join(' UNION ALL '));
+  const found = await queryRows<{ name: string; digest: string }>(url, parts.join(' UNION ALL '));
   return Object.fromEntries(found.map((row) => [row.name, row.digest]));
 }
 
@@ -54,7 +39,7 @@ export async function apiTableDigests(url: string): Promise<Record<string, strin
  * constraints and every trigger (a foreign key onto an API table shows up here as its internal triggers).
  */
 export async function apiSchemaShape(url: string): Promise<string[]> {
-  const found = await rows<{ line: string }>(
+  const found = await queryRows<{ line: string }>(
     url,
     `SELECT format('column %s.%s %s null=%s default=%s', table_name, column_name, data_type, is_nullable,
                    coalesce(column_default, '-')) AS line
@@ -80,7 +65,7 @@ export async function apiSchemaShape(url: string): Promise<string[]> {
  * sequences (what a statement would name to change them).
  */
 export async function apiObjectNames(url: string): Promise<string[]> {
-  const found = await rows<{ name: string }>(
+  const found = await queryRows<{ name: string }>(
     url,
     `SELECT r.relname AS name FROM pg_class r
       WHERE r.relnamespace = 'public'::regnamespace AND r.relname = ANY($1)
@@ -99,7 +84,7 @@ export async function apiObjectNames(url: string): Promise<string[]> {
 
 /** The tables in `public` that are not the API's (the worker's own, and anything else left behind). */
 export async function nonApiTables(url: string): Promise<string[]> {
-  const found = await rows<{ tablename: string }>(
+  const found = await queryRows<{ tablename: string }>(
     url,
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1)) ORDER BY tablename`,
     [[...API_TABLES]],
@@ -109,7 +94,7 @@ export async function nonApiTables(url: string): Promise<string[]> {
 
 /** The rows of the API's golang-migrate table, as `[version, dirty]`. */
 export async function apiSchemaVersion(url: string): Promise<Array<[number, boolean]>> {
-  const found = await rows<{ version: string; dirty: boolean }>(
+  const found = await queryRows<{ version: string; dirty: boolean }>(
     url,
     'SELECT version, dirty FROM schema_migrations',
   );

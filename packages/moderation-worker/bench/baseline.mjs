@@ -1,10 +1,13 @@
 // The baseline: the same work as the worker's analysis job, done the production pattern's way on the
 // production schema. One query for the season setting, one for the match's players, two per player
 // (recent events, season rating), the same risk client, then one transaction per signal (production's
-// upsert on its detector dedupe index, and its outbox row) and a separate run-row write.
+// upsert on its detector dedupe index, and its outbox row: storeProductionSignal of
+// @geoduels/test-support, the statements the compatibility tests play production with) and a
+// separate run-row write.
 // Driven exactly like the worker (same queue, prefix, concurrency, engine, pool size); only the
 // data access differs. Run by worker-bench.mjs as its own process; prints `ready` when it pulls jobs.
 import { createRiskClient, FACTS_VERSION, needsReview, riskEngineConfigFromEnv } from '@geoduels/risk-client';
+import { storeProductionSignal } from '@geoduels/test-support';
 import { Worker } from 'bullmq';
 import pg from 'pg';
 
@@ -24,34 +27,6 @@ WHERE user_id = $1 ORDER BY occurred_at DESC, round_number DESC LIMIT 50`;
 const RATING_SQL = `
 SELECT (SELECT mmr FROM ranks WHERE user_id = $1 AND mode = 'duel' AND season_id = $2) AS mmr,
        (SELECT games_played FROM ranked_stats WHERE user_id = $1 AND mode = 'duel' AND season_id = $2) AS games_played`;
-// Production's engine-signal upsert, on its detector dedupe index with its merge rules.
-const UPSERT_SIGNAL_SQL = `
-INSERT INTO moderation_signals AS m (subject_user_id, signal_type, source, severity, evidence_strength, detector_key,
-  detector_version, reason_code, score, recommended_queue, match_id, payload_json, occurred_at)
-VALUES ($1, $2, 'risk_engine', $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11::jsonb, '{}'::jsonb), $12)
-ON CONFLICT (subject_user_id, coalesce(match_id, '00000000-0000-0000-0000-000000000000'::uuid),
-  coalesce(detector_key, ''), coalesce(detector_version, ''), reason_code) WHERE source = 'risk_engine'
-DO UPDATE SET
-  severity = CASE WHEN array_position(ARRAY['low','medium','high','critical'], EXCLUDED.severity)
-                     > array_position(ARRAY['low','medium','high','critical'], m.severity)
-                  THEN EXCLUDED.severity ELSE m.severity END,
-  evidence_strength = CASE WHEN array_position(ARRAY['weak','limited','substantial','strong'], EXCLUDED.evidence_strength)
-                     > array_position(ARRAY['weak','limited','substantial','strong'], m.evidence_strength)
-                  THEN EXCLUDED.evidence_strength ELSE m.evidence_strength END,
-  score = GREATEST(m.score, EXCLUDED.score),
-  recommended_queue = m.recommended_queue OR EXCLUDED.recommended_queue,
-  payload_json = EXCLUDED.payload_json,
-  occurred_at = GREATEST(m.occurred_at, EXCLUDED.occurred_at)
-RETURNING id, severity, evidence_strength, recommended_queue, occurred_at`;
-// Production's outbox producer: insert, or re-arm the row on a dedupe-key conflict.
-const OUTBOX_SQL = `
-INSERT INTO notification_outbox (type, dedupe_key, payload_json)
-SELECT 'moderation_signal_queued', 'moderation_signal:' || $1::bigint || ':queued', jsonb_build_object(
-  'signalId', $1::bigint, 'subjectUserId', $2::uuid,
-  'subjectName', COALESCE((SELECT NULLIF(display_name, '') FROM users WHERE id = $2::uuid), $2::text),
-  'severity', $3::text, 'evidenceStrength', $4::text, 'reasonCode', $5::text, 'occurredAt', $6::text)
-ON CONFLICT (dedupe_key) DO UPDATE SET
-  payload_json = EXCLUDED.payload_json, next_attempt_at = now(), sent_at = NULL, last_error = NULL`;
 const RUN_SQL = `
 INSERT INTO risk_analysis_runs (match_id, status, attempts, detector_version, signal_count, finished_at)
 VALUES ($1, 'analyzed', 1, $2, $3, now())
@@ -92,44 +67,6 @@ async function loadRequest(matchId) {
   return { matchId, factsVersion: FACTS_VERSION, generatedAt: new Date().toISOString(), players: facts };
 }
 
-async function storeSignal(matchId, signal) {
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
-    const { rows } = await tx.query(UPSERT_SIGNAL_SQL, [
-      signal.subjectUserId,
-      signal.signalType,
-      signal.severity,
-      signal.evidenceStrength,
-      signal.detectorKey,
-      signal.detectorVersion,
-      signal.reasonCode,
-      signal.score,
-      signal.recommendedQueue,
-      matchId,
-      signal.payload ?? null,
-      signal.occurredAt,
-    ]);
-    const stored = rows[0];
-    if (needsReview({ severity: stored.severity, recommendedQueue: stored.recommended_queue })) {
-      await tx.query(OUTBOX_SQL, [
-        stored.id,
-        signal.subjectUserId,
-        stored.severity,
-        stored.evidence_strength,
-        signal.reasonCode,
-        stored.occurred_at.toISOString(),
-      ]);
-    }
-    await tx.query('COMMIT');
-  } catch (error) {
-    await tx.query('ROLLBACK');
-    throw error;
-  } finally {
-    tx.release();
-  }
-}
-
 async function processJob(job) {
   const { matchId } = job.data;
   const request = await loadRequest(matchId);
@@ -137,7 +74,9 @@ async function processJob(job) {
   const result = await client.analyze(request);
   if (result.status !== 'ok')
     throw new Error(`baseline: engine answered ${result.status} (${result.reason ?? ''})`);
-  for (const signal of result.signals) await storeSignal(matchId, signal);
+  for (const signal of result.signals) {
+    await storeProductionSignal(pool, { ...signal, matchId }, { notify: needsReview });
+  }
   await pool.query(RUN_SQL, [matchId, result.detectorVersion, result.signals.length]);
 }
 

@@ -1,7 +1,7 @@
-import { createRiskEngineConfig } from '@geoduels/risk-client';
 import {
   applyApiSchema,
   createTempDatabase,
+  deletePrefix,
   REDIS_URL,
   type TempDatabase,
   uniquePrefix,
@@ -15,6 +15,7 @@ import { migrateUp, REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase, type Database } from './db/pool.js';
 import { type RunningWorker, run } from './main.js';
 import type { HealthSnapshot } from './runtime/readiness.js';
+import { testWorkerConfig } from './test-support/worker-config.js';
 import { captureLogger, eventually, seedMatch } from './test-support/worker-harness.js';
 
 let temp: TempDatabase;
@@ -25,26 +26,7 @@ const log = captureLogger('info');
 const MATCH = '70000000-0000-4000-8000-000000000001';
 
 function config(): WorkerConfig {
-  return {
-    postgresUrl: temp.url,
-    postgresMaxConns: 4,
-    postgresPgbouncer: false,
-    redisUrl: REDIS_URL,
-    queueName: 'moderation.risk-analysis',
-    queuePrefix: prefix,
-    addr: { host: '127.0.0.1', port: 0 },
-    concurrency: 2,
-    batchSize: 32,
-    riskEngine: createRiskEngineConfig({ enabled: false, url: null, token: null, timeoutMs: 750 }),
-    maxDeferMs: 3_600_000,
-    webhookUrl: null,
-    notifyConcurrency: 1,
-    drainTimeoutMs: 5_000,
-    discovery: { enabled: false, intervalMs: 1_000, batchSize: 100, overlapMs: 60_000 },
-    tracing: null,
-    logLevel: 'info',
-    trimmedVariables: [],
-  };
+  return testWorkerConfig({ postgresUrl: temp.url, queuePrefix: prefix });
 }
 
 async function get(path: string): Promise<{ status: number; body: HealthSnapshot; text: string }> {
@@ -62,11 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await worker?.stop();
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue('moderation.risk-analysis', { connection, prefix });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
+  await deletePrefix(REDIS_URL, prefix);
   await db.pool.end();
   await temp.drop();
 });

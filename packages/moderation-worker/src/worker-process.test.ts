@@ -1,6 +1,7 @@
 // The real bin as a child process: SIGTERM drain, configuration errors, and secrets kept out of logs.
 import { type FakeRiskEngine, startFakeRiskEngine } from '@geoduels/fake-risk-engine';
 import {
+  deletePrefix,
   type ManagedProcess,
   REDIS_URL,
   spawnManaged,
@@ -14,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRankedMatchPersisted } from './analysis/job.js';
 import type { Database } from './db/pool.js';
+import { urlWithPassword } from './test-support/password-url.js';
 import {
   createMigratedDatabase,
   eventually,
@@ -71,11 +73,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stopAllProcesses();
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue('moderation.risk-analysis', { connection, prefix });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
+  await deletePrefix(REDIS_URL, prefix);
   await engine.stop();
   await db.pool.end();
   await temp.drop();
@@ -83,10 +81,8 @@ afterAll(async () => {
 
 describe('the moderation-worker process', () => {
   it('drains on SIGTERM: not ready at once, finishes the active job, exits 0, never logs a secret', async () => {
-    const url = new URL(temp.url);
-    url.password = PG_PASSWORD; // trust auth ignores it; it must still never be logged
     const worker = spawnCli(['run'], {
-      POSTGRES_URL: url.toString(),
+      POSTGRES_URL: urlWithPassword(temp.url, PG_PASSWORD),
       REDIS_URL,
       MODERATION_QUEUE_PREFIX: prefix,
       MODERATION_WORKER_ADDR: '127.0.0.1:0',

@@ -28,9 +28,23 @@ export {
   spawnManaged,
   stopAllProcesses,
 } from './processes.js';
+export {
+  type ProductionSignal,
+  type StoredProductionSignal,
+  type StoreProductionSignalOptions,
+  storeProductionSignal,
+} from './production-statements.js';
+export {
+  PRODUCTION_CLAIM_SQL,
+  PRODUCTION_LEASE_SQL,
+  PRODUCTION_QUEUE_NOTIFICATION_SQL,
+  PRODUCTION_UPSERT_SIGNAL_SQL,
+} from './production-statements-sql.js';
 export { deletePrefix, REDIS_URL, uniquePrefix } from './redis-prefix.js';
+export { queryRows, runSql } from './run-sql.js';
 export { createTempDatabase, PG_ADMIN_URL, type TempDatabase, tempDatabaseName } from './temp-database.js';
 export { openTestPool } from './test-pool.js';
+export { inTransaction } from './transaction.js';
 export {
   type ReceivedWebhook,
   startWebhookReceiver,

@@ -1,26 +1,12 @@
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { queryRows, runSql } from './run-sql.js';
 import { PG_ADMIN_URL } from './temp-database.js';
 import { MigrateCommandError, migrateWithCli } from './worker-cli.js';
 import { createWorkerDatabase } from './worker-database.js';
 
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 const tableExists = async (url: string, table: string) =>
-  (await query<{ found: string | null }>(url, 'SELECT to_regclass($1)::text AS found', [table]))[0]?.found ===
-  table;
+  (await queryRows<{ found: string | null }>(url, 'SELECT to_regclass($1)::text AS found', [table]))[0]
+    ?.found === table;
 
 describe('worker databases', () => {
   it('applies the API schema first, then hands the new database to the migrations', async () => {
@@ -28,7 +14,7 @@ describe('worker databases', () => {
     const temp = await createWorkerDatabase('ts_worker_db', {
       migrate: async (url) => {
         sawUsers = await tableExists(url, 'users');
-        await query(url, 'CREATE TABLE migrated_marker (n int)');
+        await runSql(url, 'CREATE TABLE migrated_marker (n int)');
       },
     });
     try {
@@ -49,7 +35,7 @@ describe('worker databases', () => {
       },
     });
     await expect(failure).rejects.toThrow('migration refused');
-    const left = await query(PG_ADMIN_URL, 'SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    const left = await queryRows(PG_ADMIN_URL, 'SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     expect(name).not.toBe('');
     expect(left).toEqual([]);
   });

@@ -1,5 +1,6 @@
 // Label selectors of rendered objects and the API server's rule for which pods they select.
 import type { KubeObject } from './kustomize.js';
+import { walkFields } from './object-fields.js';
 
 /** A Kubernetes label selector (a Service's plain map is read as `matchLabels`). */
 export interface LabelSelector {
@@ -29,28 +30,17 @@ export class UnsupportedSelectorError extends Error {
 export function selectorsOf(object: KubeObject): FoundSelector[] {
   const found: FoundSelector[] = [];
   const name = `${object.kind}/${object.metadata.name}`;
-  const walk = (value: unknown, path: string): void => {
-    if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
-      return;
+  walkFields(object, ({ key, value, path }) => {
+    if (object.kind === 'Service' && path === 'spec.selector') {
+      found.push({ where: `${name} ${path}`, selector: { matchLabels: value as Record<string, string> } });
+      return true;
     }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value)) {
-      const at = path === '' ? key : `${path}.${key}`;
-      if (object.kind === 'Service' && at === 'spec.selector') {
-        found.push({ where: `${name} ${at}`, selector: { matchLabels: child as Record<string, string> } });
-      } else if (
-        (key === 'selector' || key === 'labelSelector') &&
-        child !== null &&
-        typeof child === 'object'
-      ) {
-        found.push({ where: `${name} ${at}`, selector: child as LabelSelector });
-      } else {
-        walk(child, at);
-      }
+    if ((key === 'selector' || key === 'labelSelector') && value !== null && typeof value === 'object') {
+      found.push({ where: `${name} ${path}`, selector: value as LabelSelector });
+      return true;
     }
-  };
-  walk(object, '');
+    return false;
+  });
   return found;
 }
 

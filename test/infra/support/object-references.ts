@@ -1,5 +1,6 @@
 // The other objects a rendered object refers to by name: what must exist beside it in the namespace.
 import type { KubeObject } from './kustomize.js';
+import { walkFields } from './object-fields.js';
 
 /** One reference: the kind referred to, its name, and the field that names it. */
 export interface ObjectReference {
@@ -20,25 +21,16 @@ const NAMED_BY_NAME: Record<string, ObjectReference['kind']> = {
 /** Every ConfigMap, Secret and ServiceAccount the object names (env, envFrom, volumes, pod spec). */
 export function objectReferencesOf(object: KubeObject): ObjectReference[] {
   const found: ObjectReference[] = [];
-  const walk = (value: unknown, path: string): void => {
-    if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
-      return;
+  walkFields(object, ({ key, value, path }) => {
+    const kind = NAMED_BY_NAME[key];
+    if (kind !== undefined && typeof (value as { name?: unknown })?.name === 'string') {
+      found.push({ kind, name: (value as { name: string }).name, field: path });
+    } else if (key === 'secret' && typeof (value as { secretName?: unknown })?.secretName === 'string') {
+      found.push({ kind: 'Secret', name: (value as { secretName: string }).secretName, field: path });
+    } else if (key === 'serviceAccountName' && typeof value === 'string') {
+      found.push({ kind: 'ServiceAccount', name: value, field: path });
     }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value)) {
-      const at = path === '' ? key : `${path}.${key}`;
-      const kind = NAMED_BY_NAME[key];
-      if (kind !== undefined && typeof (child as { name?: unknown })?.name === 'string') {
-        found.push({ kind, name: (child as { name: string }).name, field: at });
-      } else if (key === 'secret' && typeof (child as { secretName?: unknown })?.secretName === 'string') {
-        found.push({ kind: 'Secret', name: (child as { secretName: string }).secretName, field: at });
-      } else if (key === 'serviceAccountName' && typeof child === 'string') {
-        found.push({ kind: 'ServiceAccount', name: child, field: at });
-      }
-      walk(child, at);
-    }
-  };
-  walk(object, '');
+    return false;
+  });
   return found;
 }

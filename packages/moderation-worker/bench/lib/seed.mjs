@@ -1,6 +1,7 @@
 // Realistic ranked facts, generated inside PostgreSQL (INSERT ... SELECT over generate_series) so
 // 100,000 matches and their million guess events seed in seconds without shipping rows over the
 // wire. Values are deterministic (hash-derived), so every run analyses the same facts.
+import { inTransaction } from '@geoduels/test-support';
 
 /** Rounds per duel; with ~12 duels per player every player has 60 ranked guess events. */
 export const ROUNDS_PER_MATCH = 5;
@@ -21,9 +22,7 @@ export async function seedMatches(pool, matches) {
   }
   // An even player count keeps the two seats of a match distinct (one even index, one odd).
   const players = 2 * Math.max(1, Math.floor(matches / MATCHES_PER_PLAYER));
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO site_settings (key, value_json) VALUES ('ranked_season', $1)
        ON CONFLICT (key) DO UPDATE SET value_json = EXCLUDED.value_json, updated_at = now()`,
@@ -88,13 +87,7 @@ export async function seedMatches(pool, matches) {
        FROM (SELECT DISTINCT match_id, user_id FROM ranked_guess_events) e
        JOIN match_history h USING (match_id)`,
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   await pool.query(
     'VACUUM ANALYZE users, ranks, ranked_stats, match_history, match_players, ranked_guess_events, site_settings',
   );

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRiskEngineConfig } from '@geoduels/risk-client';
-import { openTestPool, REDIS_URL, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
+import { openTestPool, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -11,20 +10,16 @@ import type { Database } from '../db/pool.js';
 import { type RunningWorker, run } from '../main.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
 import type { HealthSnapshot } from '../runtime/readiness.js';
+import { testWorkerConfig } from '../test-support/worker-config.js';
 import {
   captureLogger,
   createMigratedDatabase,
   createMigratedTempDatabase,
   eventually,
+  readyProducerConnection,
 } from '../test-support/worker-harness.js';
 import { type Discovery, type SweepOutcome, startDiscovery } from './discovery.js';
-import {
-  createProducerConnection,
-  DEFAULT_JOB_OPTIONS,
-  JOB_NAME,
-  openRankedMatchQueue,
-  rankedMatchJobId,
-} from './job.js';
+import { DEFAULT_JOB_OPTIONS, JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from './job.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -36,9 +31,7 @@ const SETTINGS: DiscoverySettings = { enabled: true, intervalMs: 60_000, batchSi
 
 beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('discovery'));
-  connection = createProducerConnection(REDIS_URL);
-  connection.on('error', () => undefined);
-  await eventually(async () => (connection.status === 'ready' ? true : undefined));
+  connection = await readyProducerConnection();
 });
 
 // Every test starts from a first start: no cursor, and every match of earlier tests analysed (run
@@ -89,29 +82,33 @@ function sweeper(
   return { discovery, metrics };
 }
 
-/** Holds every pass that reaches the scan of match_history until `release()`: a pass "in flight". */
-async function holdPassesAtTheScan(): Promise<{
-  whenHeld: () => Promise<void>;
-  release: () => Promise<void>;
-}> {
+/**
+ * Starts `pass` while every pass that reaches the scan of match_history is held there (a pass "in
+ * flight"), runs `during` once it is held, then lets it go on. Resolves to the pass's own promise,
+ * wrapped, so that its outcome (a rejection too) is the caller's to observe.
+ */
+async function whileHeldAtTheScan<T>(
+  pass: () => Promise<T>,
+  during: () => Promise<void>,
+): Promise<{ outcome: Promise<T> }> {
   const blocker = await db.pool.connect();
   await blocker.query('BEGIN');
   await blocker.query('LOCK TABLE risk_analysis_runs IN ACCESS EXCLUSIVE MODE');
-  return {
-    async whenHeld() {
-      await eventually(async () => {
-        const waiting = await db.pool.query(
-          `SELECT 1 FROM pg_stat_activity
-           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM match_history mh%'`,
-        );
-        return waiting.rowCount === 1 ? true : undefined;
-      });
-    },
-    async release() {
-      await blocker.query('COMMIT');
-      blocker.release();
-    },
-  };
+  try {
+    const outcome = pass();
+    await eventually(async () => {
+      const waiting = await db.pool.query(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM match_history mh%'`,
+      );
+      return waiting.rowCount === 1 ? true : undefined;
+    });
+    await during();
+    return { outcome };
+  } finally {
+    await blocker.query('COMMIT');
+    blocker.release();
+  }
 }
 
 /** A persisted match as the API leaves it (only what discovery reads); `endedAt` is SQL. */
@@ -245,22 +242,19 @@ describe('the discovery sweep', () => {
     await first.discovery.sweepOnce();
     const matchId = await persistMatch('now()');
 
-    const hold = await holdPassesAtTheScan();
-    let firstPass: Promise<SweepOutcome> | undefined;
-    try {
-      firstPass = first.discovery.sweepOnce();
-      await hold.whenHeld();
-      expect(await second.discovery.sweepOnce()).toEqual({ kind: 'locked' });
-      expect(await queue.getJob(rankedMatchJobId(matchId))).toBeUndefined();
-      // The skipping replica still reports the sweep the other one last completed.
-      expect(second.discovery.status()).toMatchObject({
-        lastSweepAt: expect.any(String),
-        lagSeconds: expect.any(Number),
-      });
-      expect(await counter(second.metrics.discoveryPasses)).toEqual({ locked: 1 });
-    } finally {
-      await hold.release();
-    }
+    const { outcome: firstPass } = await whileHeldAtTheScan(
+      () => first.discovery.sweepOnce(),
+      async () => {
+        expect(await second.discovery.sweepOnce()).toEqual({ kind: 'locked' });
+        expect(await queue.getJob(rankedMatchJobId(matchId))).toBeUndefined();
+        // The skipping replica still reports the sweep the other one last completed.
+        expect(second.discovery.status()).toMatchObject({
+          lastSweepAt: expect.any(String),
+          lagSeconds: expect.any(Number),
+        });
+        expect(await counter(second.metrics.discoveryPasses)).toEqual({ locked: 1 });
+      },
+    );
     expect(await firstPass).toMatchObject({ kind: 'swept', found: 1, queued: 1 });
     // The other replica swept moments ago: with a minute's interval, this one's next pass is not due.
     expect(await second.discovery.sweepOnce()).toEqual({ kind: 'not_due' });
@@ -297,23 +291,16 @@ describe('the discovery sweep', () => {
 
   it('rolls the pass back when Redis goes away mid-pass, so the next pass finds the match again', async () => {
     const queue = freshQueue();
-    const redis = createProducerConnection(REDIS_URL);
-    redis.on('error', () => undefined);
-    await eventually(async () => (redis.status === 'ready' ? true : undefined));
+    const redis = await readyProducerConnection();
     const lost = sweeper(queue, {}, { redis });
     await lost.discovery.sweepOnce();
     const before = await cursorRow();
     const matchId = await persistMatch('now()');
 
-    const hold = await holdPassesAtTheScan();
-    let pass: Promise<SweepOutcome> | undefined;
-    try {
-      pass = lost.discovery.sweepOnce();
-      await hold.whenHeld();
-      redis.disconnect();
-    } finally {
-      await hold.release();
-    }
+    const { outcome: pass } = await whileHeldAtTheScan(
+      () => lost.discovery.sweepOnce(),
+      async () => redis.disconnect(),
+    );
     await expect(pass).rejects.toMatchObject({
       name: 'DiscoveryRedisError',
       code: 'discovery_redis_unavailable',
@@ -345,26 +332,13 @@ describe('discovery in the worker process', () => {
   });
 
   function config(discovery: Partial<DiscoverySettings>): WorkerConfig {
-    return {
+    return testWorkerConfig({
       postgresUrl: temp.url,
-      postgresMaxConns: 4,
-      postgresPgbouncer: false,
-      redisUrl: REDIS_URL,
-      queueName: 'moderation.risk-analysis',
       queuePrefix: prefix,
-      addr: { host: '127.0.0.1', port: 0 },
       concurrency: 1,
       batchSize: 8,
-      riskEngine: createRiskEngineConfig({ enabled: false, url: null, token: null, timeoutMs: 750 }),
-      maxDeferMs: 3_600_000,
-      webhookUrl: null,
-      notifyConcurrency: 1,
-      drainTimeoutMs: 5_000,
       discovery: { ...SETTINGS, intervalMs: 20, ...discovery },
-      tracing: null,
-      logLevel: 'info',
-      trimmedVariables: [],
-    };
+    });
   }
 
   async function health(): Promise<HealthSnapshot> {

@@ -3,7 +3,11 @@ import { type Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
-import { createMigratedDatabase, eventually, seedMatch } from '../test-support/worker-harness.js';
+import {
+  createMigratedDatabase,
+  readyProducerConnection,
+  seedMatch,
+} from '../test-support/worker-harness.js';
 import { backfill } from './backfill.js';
 import {
   createProducerConnection,
@@ -20,8 +24,7 @@ let queue: Queue;
 
 beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('job'));
-  connection = createProducerConnection(REDIS_URL);
-  await eventually(async () => (connection.status === 'ready' ? true : undefined));
+  connection = await readyProducerConnection();
   queue = openRankedMatchQueue(connection, { prefix: uniquePrefix('job') });
 });
 afterAll(async () => {

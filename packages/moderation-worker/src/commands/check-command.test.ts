@@ -17,6 +17,7 @@ import { openRankedMatchQueue } from '../analysis/job.js';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { closedPort } from '../test-support/closed-port.js';
 import { captureOutput } from '../test-support/output.js';
+import { urlWithPassword } from '../test-support/password-url.js';
 import { checkCommand } from './check-command.js';
 
 const TOKEN = 'engine-token-must-stay-hidden';
@@ -88,10 +89,8 @@ afterEach(async () => {
 });
 
 function env(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const url = new URL(db.url);
-  url.password = PG_PASSWORD; // trust auth ignores it; it must still never be printed
   return {
-    POSTGRES_URL: url.toString(),
+    POSTGRES_URL: urlWithPassword(db.url, PG_PASSWORD),
     REDIS_URL,
     MODERATION_QUEUE_NAME: QUEUE_NAME,
     MODERATION_QUEUE_PREFIX: prefix,

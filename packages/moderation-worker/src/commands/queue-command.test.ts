@@ -1,10 +1,9 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { REDIS_URL, uniquePrefix } from '@geoduels/test-support';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '@geoduels/test-support';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_NAME, openRankedMatchQueue } from '../analysis/job.js';
+import { closedPort } from '../test-support/closed-port.js';
 import { captureOutput } from '../test-support/output.js';
 import { queueCommand } from './queue-command.js';
 import type { QueueStatus } from './queue-status.js';
@@ -27,11 +26,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  for (const used of prefixes) {
-    const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix: used });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  for (const used of prefixes) await deletePrefix(REDIS_URL, used);
   redis.disconnect();
 });
 
@@ -100,11 +95,7 @@ describe('moderation-worker queue', () => {
   });
 
   it('fails with exit 1, promptly and naming the address, when Redis is unreachable', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const { out, output } = captureOutput();
     const code = await queueCommand.run(
       ['pause'],

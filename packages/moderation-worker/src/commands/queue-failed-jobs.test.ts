@@ -1,6 +1,6 @@
 // `moderation-worker queue failed|retry|clean` against a real Redis: the failed jobs are made by a
 // real BullMQ worker whose processor throws, as the analysis worker's failures are.
-import { REDIS_URL, uniquePrefix } from '@geoduels/test-support';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '@geoduels/test-support';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -43,11 +43,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const used of prefixes) {
-    const queue = openRankedMatchQueue(redis, { name: QUEUE_NAME, prefix: used });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  for (const used of prefixes) await deletePrefix(REDIS_URL, used);
   redis.disconnect();
 });
 

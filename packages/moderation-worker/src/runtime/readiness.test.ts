@@ -10,9 +10,14 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
-import { captureLogger, createMigratedDatabase, eventually } from '../test-support/worker-harness.js';
+import {
+  captureLogger,
+  createMigratedDatabase,
+  eventually,
+  readyConnection,
+} from '../test-support/worker-harness.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
-import { createReadiness } from './readiness.js';
+import { createReadiness, type Readiness, type ReadinessDeps } from './readiness.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -31,8 +36,7 @@ async function exported(metrics: WorkerMetrics) {
 
 beforeAll(async () => {
   ({ temp, db } = await createMigratedDatabase('ready'));
-  redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await eventually(async () => (redis.status === 'ready' ? true : undefined));
+  redis = await readyConnection(new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }));
 });
 afterAll(async () => {
   redis.disconnect();
@@ -40,15 +44,26 @@ afterAll(async () => {
   await temp.drop();
 });
 
+/** Readiness on `redis` and `database` at the required schema version, the engine's state fixed. */
+function readinessOf(
+  redisConnection: Redis,
+  database: Database,
+  riskEngineState: string,
+  options: Pick<ReadinessDeps, 'timeoutMs'> = {},
+): Readiness {
+  return createReadiness({
+    redis: redisConnection,
+    db: database,
+    requiredVersion: REQUIRED_SCHEMA_VERSION,
+    riskEngineState: () => riskEngineState,
+    logger: log.logger,
+    ...options,
+  });
+}
+
 describe('readiness', () => {
   it('is ready with Redis and PostgreSQL up and the schema current, and reports the engine without gating on it', async () => {
-    const readiness = createReadiness({
-      redis,
-      db,
-      requiredVersion: REQUIRED_SCHEMA_VERSION,
-      riskEngineState: () => 'open',
-      logger: log.logger,
-    });
+    const readiness = readinessOf(redis, db, 'open');
     expect(await readiness.probe()).toEqual({
       ready: true,
       redis: 'up',
@@ -75,14 +90,7 @@ describe('readiness', () => {
       pgbouncer: false,
     });
     try {
-      const readiness = createReadiness({
-        redis: deadRedis,
-        db: deadDb,
-        requiredVersion: REQUIRED_SCHEMA_VERSION,
-        riskEngineState: () => 'closed',
-        logger: log.logger,
-        timeoutMs: 500,
-      });
+      const readiness = readinessOf(deadRedis, deadDb, 'closed', { timeoutMs: 500 });
       expect(await readiness.probe()).toMatchObject({ ready: false, redis: 'down', postgres: 'down' });
     } finally {
       deadRedis.disconnect();
@@ -96,13 +104,7 @@ describe('readiness', () => {
     try {
       // Only the API's tables: its schema_migrations says 53, and no worker migration ran.
       await applyApiSchema(api.url);
-      const readiness = createReadiness({
-        redis,
-        db: apiDb,
-        requiredVersion: REQUIRED_SCHEMA_VERSION,
-        riskEngineState: () => 'disabled',
-        logger: log.logger,
-      });
+      const readiness = readinessOf(redis, apiDb, 'disabled');
       expect(await readiness.probe()).toMatchObject({
         ready: false,
         postgres: 'up',

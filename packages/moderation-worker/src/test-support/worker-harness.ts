@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { AnalyzeMatchDeps } from '../analysis/analyze-match.js';
 import { watchEngine } from '../analysis/engine-watch.js';
-import { DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../analysis/job.js';
+import { createProducerConnection, DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../analysis/job.js';
 import { createAnalysisWorker } from '../analysis/worker.js';
 import { migrateUp } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
@@ -262,4 +262,20 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, pauseMs
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
+}
+
+/** Resolves to `connection` once it is ready. */
+export async function readyConnection(connection: Redis): Promise<Redis> {
+  await eventually(async () => (connection.status === 'ready' ? true : undefined));
+  return connection;
+}
+
+/**
+ * A producer connection (as the API opens one) to the test Redis, once it is ready; its error events
+ * are ignored, tests see a lost Redis through what they call on it.
+ */
+export function readyProducerConnection(): Promise<Redis> {
+  const connection = createProducerConnection(REDIS_URL);
+  connection.on('error', () => undefined);
+  return readyConnection(connection);
 }
