@@ -4,7 +4,7 @@ const RANK_SEVERITY = `ARRAY['low','medium','high','critical']`;
 const RANK_EVIDENCE = `ARRAY['weak','limited','substantial','strong']`;
 
 /**
- * The analysed matches of one write, from `$1`: a JSON array of StoredMatchJson (store.ts), one
+ * The analysed matches of one write, from `$1`: a JSON array of StoredMatchJson (match-store.ts), one
  * element per match with its collapsed signals. One JSON document, serialised by one native
  * JSON.stringify, instead of a dozen parallel arrays that pg escaped element by element, which
  * cost the worker CPU and garbage (docs/performance.md); payloads travel as JSON, not as escaped
