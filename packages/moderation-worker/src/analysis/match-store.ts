@@ -29,13 +29,15 @@ export interface MatchStore {
 }
 
 /** Statuses of `risk_analysis_runs`. */
-export type RunStatus =
-  | 'analyzed'
-  | 'skipped_disabled'
-  | 'skipped_no_facts'
-  | 'deferred'
-  | 'abandoned'
-  | 'rejected';
+export const RUN_STATUSES = [
+  'analyzed',
+  'skipped_disabled',
+  'skipped_no_facts',
+  'deferred',
+  'abandoned',
+  'rejected',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** A successful analysis to persist. */
 export interface AnalysisToStore {

@@ -1,18 +1,9 @@
 import { backfill, DEFAULT_BACKFILL_STATUSES } from '../analysis/backfill.js';
-import type { RunStatus } from '../analysis/match-store.js';
+import { RUN_STATUSES, type RunStatus } from '../analysis/match-store.js';
 import { postgresUrlFromEnv, queueConfigFromEnv } from '../config.js';
 import { createDatabase } from '../db/pool.js';
 import { defineCommand, EXIT, parseCommandArgs, readConfig, usageError } from './command-io.js';
 import { withOperatorQueue } from './operator-queue.js';
-
-const RUN_STATUSES: RunStatus[] = [
-  'analyzed',
-  'skipped_disabled',
-  'skipped_no_facts',
-  'deferred',
-  'abandoned',
-  'rejected',
-];
 
 const OPTIONS = { since: { type: 'string' }, status: { type: 'string' } } as const;
 
@@ -41,7 +32,7 @@ export const backfillCommand = defineCommand({
       return usageError(io, `--since: "${values.since}" is not a time`, BACKFILL_USAGE);
     }
     const statuses = values.status?.split(',').map((s) => s.trim()) ?? DEFAULT_BACKFILL_STATUSES;
-    const unknown = statuses.filter((s) => !(RUN_STATUSES as string[]).includes(s));
+    const unknown = statuses.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
     if (unknown.length > 0)
       return usageError(io, `--status: unknown status ${unknown.join(', ')}`, BACKFILL_USAGE);
     const config = readConfig(io, () => ({

@@ -3,6 +3,7 @@
 // over a series that appears only with its first event misses that event).
 import { UNAVAILABLE_REASONS } from '@geoduels/risk-client';
 import { SEVERITIES } from '@geoduels/risk-client/signals';
+import { RUN_STATUSES } from '../analysis/match-store.js';
 
 /** Breaker states as the client names them. */
 export const BREAKER_STATES = ['disabled', 'closed', 'open', 'half_open'] as const;
@@ -12,16 +13,7 @@ export type BreakerState = (typeof BREAKER_STATES)[number];
 export const BREAKER_TRANSITIONS = ['open', 'half_open', 'closed'] as const;
 
 /** How an analysis job ended, as `moderation_analysis_jobs_total{outcome}` counts it. */
-export const JOB_OUTCOMES = [
-  'analyzed',
-  'skipped_disabled',
-  'skipped_no_facts',
-  'deferred',
-  'abandoned',
-  'rejected',
-  'invalid',
-  'error',
-] as const;
+export const JOB_OUTCOMES = [...RUN_STATUSES, 'invalid', 'error'] as const;
 
 /** Why a job ended in the queue's failed set: rejected, abandoned, invalid data, or every retry used. */
 export const PERMANENT_FAILURE_REASONS = ['rejected', 'abandoned', 'invalid', 'retries_exhausted'] as const;
