@@ -20,6 +20,7 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  strategy?: { matrix?: Record<string, unknown[]> };
   services?: Record<string, { image: string; env?: Record<string, string>; options?: string }>;
   steps: Step[];
   needs?: string | string[];
@@ -69,8 +70,32 @@ describe('.github/workflows', () => {
     expect(steps.flatMap((s) => (s.run?.startsWith('npm ') ? [s.run.trim()] : []))).toEqual(expected);
     const uses = steps.map((s) => s.uses?.split('@')[0]);
     expect(uses.slice(0, 2)).toEqual(['actions/checkout', 'actions/setup-node']);
-    expect(steps.find((s) => s.uses?.startsWith('actions/setup-node'))?.with?.['node-version']).toBe(20);
+    // A GitHub expression, not a JavaScript template: the node version comes from the job's matrix.
+    const matrixNode = ['$', '{{ matrix.node }}'].join('');
+    expect(steps.find((s) => s.uses?.startsWith('actions/setup-node'))?.with?.['node-version']).toBe(
+      matrixNode,
+    );
+    // The shipped runtime (the images' node:24) is among the tested ones.
+    const [job] = Object.values(workflow('ci.yml').jobs);
+    expect(job!.strategy?.matrix?.node).toContain(24);
     expect(uses).toContain('azure/setup-kubectl');
+  });
+
+  it('.ci/run tests on the Node.js major both images ship, installing it when the machine has an older one', async () => {
+    const script = await readFile(path.join(REPO_ROOT, '.ci/run'), 'utf8');
+    expect(script).toMatch(/^source \.ci\/node24\.sh$/m);
+    const lines = script.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('source .ci/node24.sh'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('npm ci')),
+    );
+    const runtime = await readFile(path.join(REPO_ROOT, '.ci/node24.sh'), 'utf8');
+    const major = Number(runtime.match(/^required_major=(\d+)$/m)?.[1]);
+    for (const image of ['moderation-worker', 'fake-risk-engine']) {
+      const dockerfile = await readFile(path.join(REPO_ROOT, `packages/${image}/Dockerfile`), 'utf8');
+      const shipped = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+      expect(shipped.length, image).toBeGreaterThan(0);
+      for (const version of shipped) expect(version, image).toBe(major);
+    }
   });
 
   it('ci.yml provides PostgreSQL 15 (trust auth, database test) and Redis 7 with health checks', () => {
