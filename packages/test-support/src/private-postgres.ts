@@ -6,12 +6,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { startOnFreePort } from './ports.js';
+import { findPostgresBin } from './postgres-bin.js';
 import { runSql } from './run-sql.js';
 
 const run = promisify(execFile);
 
-/** Where the PostgreSQL 15 server binaries live (override with `E2E_PG_BIN`). */
-export const PG_BIN = process.env.E2E_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const found = findPostgresBin();
+
+/**
+ * Where the PostgreSQL server binaries live: `E2E_PG_BIN`, else found (see findPostgresBin); empty when
+ * none was found, and then starting a private PostgreSQL fails naming what was looked for.
+ */
+export const PG_BIN = 'dir' in found ? found.dir : '';
 
 /** A PostgreSQL cluster owned by one test file: its own data directory, port and socket dir. */
 export interface PrivatePostgres {
@@ -37,6 +43,7 @@ const clusters = new Set<string>();
  * to run as root, so when we are root the binaries run as the `postgres` user via `runuser`.
  */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  if ('error' in found) throw new Error(`private PostgreSQL: ${found.error}`);
   // Set by the first start (startOnFreePort); every restart reuses it.
   let port = 0;
   const dir = await mkdtemp(join(tmpdir(), 'gd-pg-'));
