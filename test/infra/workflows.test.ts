@@ -20,6 +20,7 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  env?: Record<string, string>;
   permissions?: Record<string, string> | string;
   environment?: string | { name: string };
   if?: string;
