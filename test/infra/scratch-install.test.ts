@@ -169,7 +169,7 @@ console.log(JSON.stringify({ result, wrong }));
     }
   });
 
-  it('load from CommonJS with require() on this Node.js, and enqueue through a Queue of bullmq’s CommonJS build', async () => {
+  it('load from CommonJS with require() on this Node.js, and enqueue from there', async () => {
     const script = path.join(scratch, 'consumer.cjs');
     await writeFile(
       script,
