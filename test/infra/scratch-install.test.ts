@@ -206,4 +206,45 @@ const { Redis } = require('ioredis');
     });
     await expectContractJob(matchId);
   });
+  it('type-check for a TypeScript CommonJS caller under module nodenext, and not under node16', async () => {
+    await writeFile(
+      path.join(scratch, 'consumer-types.cts'),
+      `import { Queue } from 'bullmq';
+import { enqueueRankedMatchPersisted, type EnqueueResult, QUEUE_NAME } from '@geoduels/moderation-producer';
+import type { ModerationSignal } from '@geoduels/risk-client/signals';
+export async function enqueue(queue: Queue, matchId: string): Promise<EnqueueResult> {
+  return enqueueRankedMatchPersisted(queue, matchId);
+}
+export const name: string = QUEUE_NAME;
+export type Signal = ModerationSignal;
+`,
+    );
+    const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+    const compile = (module: string) =>
+      run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          '--module',
+          module,
+          '--moduleResolution',
+          module,
+          '--typeRoots',
+          path.join(REPO_ROOT, 'node_modules/@types'),
+          '--types',
+          'node',
+          'consumer-types.cts',
+        ],
+        { cwd: scratch },
+      ).then(
+        () => 'ok',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      );
+    expect(await compile('nodenext')).toBe('ok');
+    // Older module settings cannot require() ESM: TypeScript says so (TS1479) for every ESM-only package.
+    expect(await compile('node16')).toMatch(/consumer-types\.cts.*error TS1479/);
+  });
 });
