@@ -24,6 +24,14 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'moderation-producer',
+          root: 'packages/moderation-producer',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
           name: 'moderation-worker',
           root: 'packages/moderation-worker',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

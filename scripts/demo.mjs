@@ -210,7 +210,9 @@ async function startServices(db, databaseUrl, cleanup) {
 async function analyseMatches({ db, queue }, first) {
   say('enqueue the matches (as the API does after persisting them)');
   for (const matchId of first)
-    console.log(`  ${JSON.stringify(await enqueueRankedMatchPersisted(queue, matchId))}`);
+    console.log(
+      `  ${JSON.stringify(await enqueueRankedMatchPersisted(queue, matchId, { prefix: queue.opts.prefix }))}`,
+    );
   await untilRuns(db, first, ['analyzed']);
   await printSignals(db, first);
   await printRuns(db, first);
@@ -233,7 +235,8 @@ async function engineDown({ db, engine, queue, webhook, worker }, seedMatch) {
       ['smurf', 5, false],
     ]),
   ];
-  for (const matchId of later) await enqueueRankedMatchPersisted(queue, matchId);
+  for (const matchId of later)
+    await enqueueRankedMatchPersisted(queue, matchId, { prefix: queue.opts.prefix });
   await untilRuns(db, later, ['deferred']);
   await printRuns(db, later);
   console.log(`  GET /health/ready -> ${await health(worker)}`);

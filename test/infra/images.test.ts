@@ -206,6 +206,27 @@ describe('packages/moderation-worker/Dockerfile', () => {
     expect(copies.map((c) => c.destination)).toContain('packages/moderation-worker/dist');
     expect(lastArgs(stage, 'CMD')).toBe('["run"]');
   });
+
+  it('builds and ships every workspace package the worker depends on at run time', async () => {
+    const stages = parseDockerfile(
+      await readFile(path.join(REPO_ROOT, 'packages/moderation-worker/Dockerfile'), 'utf8'),
+    );
+    const worker = JSON.parse(
+      await readFile(path.join(REPO_ROOT, 'packages/moderation-worker/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    const workspaces = Object.keys(worker.dependencies)
+      .filter((name) => name.startsWith('@geoduels/'))
+      .map((name) => `packages/${name.slice('@geoduels/'.length)}`);
+    expect(workspaces).toContain('packages/moderation-producer');
+    const build = stages[0]!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const shipped = finalStage(stages)
+      .instructions.filter((i) => i.keyword === 'COPY')
+      .map((i) => copySpec(i.args).destination);
+    for (const workspace of workspaces) {
+      expect(build.join('\n'), workspace).toContain(`tsc -p ${workspace}/tsconfig.build.json`);
+      expect(shipped, workspace).toContain(`${workspace}/dist`);
+    }
+  });
 });
 
 /** Every file that builds, pushes, pins or documents an image, relative to the repository root. */

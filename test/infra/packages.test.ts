@@ -1,6 +1,6 @@
 // What a consumer of the packages, or a developer in a checkout, meets: a licence beside every package, the
 // Node.js range that is tested, source maps that resolve inside the published tarball, the fake engine kept
-// out of the registry, and the workspace bins runnable by name.
+// out of the registry, the producer using its caller's bullmq, and the workspace bins runnable by name.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,9 +17,17 @@ interface PackageJson {
   private?: boolean;
   license?: string;
   engines?: { node?: string };
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
-const PACKAGES = ['risk-client', 'moderation-worker', 'fake-risk-engine', 'test-support'];
+const PACKAGES = [
+  'risk-client',
+  'moderation-producer',
+  'moderation-worker',
+  'fake-risk-engine',
+  'test-support',
+];
 
 async function packageJson(dir: string): Promise<PackageJson> {
   return JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
@@ -56,7 +64,7 @@ describe('the packages', () => {
   });
 
   it('ship every source a published source map points at, and no test file', async () => {
-    for (const name of ['risk-client', 'moderation-worker']) {
+    for (const name of ['risk-client', 'moderation-producer', 'moderation-worker']) {
       const dir = path.join(REPO_ROOT, 'packages', name);
       const files = await packedFiles(dir);
       expect(files, name).toContain('LICENSE');
@@ -74,6 +82,15 @@ describe('the packages', () => {
         }
       }
     }
+  });
+
+  it("leave bullmq and ioredis to the producer's caller: peer dependencies, never its own copy", async () => {
+    const producer = await packageJson(path.join(REPO_ROOT, 'packages/moderation-producer'));
+    expect(Object.keys(producer.peerDependencies ?? {}).sort()).toEqual(['bullmq', 'ioredis']);
+    expect(Object.keys(producer.dependencies ?? {})).toEqual(['zod']);
+    // The worker uses the producer's contract, at the workspace's version.
+    const worker = await packageJson(path.join(REPO_ROOT, 'packages/moderation-worker'));
+    expect(worker.dependencies?.['@geoduels/moderation-producer']).toBe(producer.version);
   });
 
   it('run the workspace bins by name from a checkout and answer --version with their own version', async () => {

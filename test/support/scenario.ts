@@ -106,7 +106,9 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       try {
         for (let i = 0; i < matchIds.length; i += 200) {
           const results = await Promise.all(
-            matchIds.slice(i, i + 200).map((id) => enqueueRankedMatchPersisted(producerQueue, id)),
+            matchIds
+              .slice(i, i + 200)
+              .map((id) => enqueueRankedMatchPersisted(producerQueue, id, { name: queueName, prefix })),
           );
           const refused = results.filter((result) => !result.ok);
           if (refused.length > 0) throw new Error(`enqueue refused: ${JSON.stringify(refused[0])}`);

@@ -1,11 +1,15 @@
 // Public face of @geoduels/moderation-worker for the game API and operators' tooling. The worker
 // process itself is the `moderation-worker` bin; its internals are deliberately not exported.
 
+// The queue contract and the API's enqueue helper live in @geoduels/moderation-producer (the package
+// the API should install: bullmq is its peer); re-exported here so earlier imports keep working.
 export {
   BACKOFF_STRATEGY,
   createProducerConnection,
   DEFAULT_JOB_OPTIONS,
   describeJobDataError,
+  ENQUEUE_FAILURES,
+  type EnqueueFailure,
   type EnqueueOptions,
   type EnqueueResult,
   enqueueRankedMatchPersisted,
@@ -15,9 +19,10 @@ export {
   QUEUE_PREFIX,
   type QueueLocation,
   type RankedMatchJob,
+  type RankedMatchQueueLike,
   rankedMatchJobId,
   rankedMatchJobSchema,
-} from './analysis/job.js';
+} from '@geoduels/moderation-producer';
 export type { RunStatus } from './analysis/match-store.js';
 export type { WorkerConfig } from './config.js';
 export {

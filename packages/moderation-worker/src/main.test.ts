@@ -73,7 +73,7 @@ describe('the worker process', () => {
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue('moderation.risk-analysis', { connection, prefix });
     try {
-      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+      expect(await enqueueRankedMatchPersisted(queue, MATCH, { prefix })).toMatchObject({ ok: true });
       // A few more probe rounds on the old schema: the job must wait, and the warning stays single.
       await eventually(async () =>
         log.lines().length > 0 && (await get('/health')).status === 503 ? true : undefined,

@@ -100,7 +100,7 @@ describe('the moderation-worker process', () => {
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue('moderation.risk-analysis', { connection, prefix });
     try {
-      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+      expect(await enqueueRankedMatchPersisted(queue, MATCH, { prefix })).toMatchObject({ ok: true });
     } finally {
       await queue.close();
       connection.disconnect();

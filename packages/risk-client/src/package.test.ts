@@ -30,11 +30,16 @@ async function loadedModules(specifier: string): Promise<{ exports: string[]; lo
   return JSON.parse(stdout);
 }
 
-// Imports `specifier` in a fresh node process whose resolve hook refuses undici and opossum.
-async function importWithGuard(specifier: string): Promise<{ ok: boolean; stderr: string }> {
+// Imports `specifier` in a fresh node process whose resolve hook refuses undici and opossum (or, with
+// `allowed`, every module whose URL that pattern does not match).
+async function importWithGuard(
+  specifier: string,
+  allowed?: RegExp,
+): Promise<{ ok: boolean; stderr: string }> {
+  const refuse = allowed === undefined ? `${FORBIDDEN}.test(resolved.url)` : `!${allowed}.test(resolved.url)`;
   const hook = `export async function resolve(specifier, context, next) {
     const resolved = await next(specifier, context);
-    if (${FORBIDDEN}.test(resolved.url)) throw new Error('FORBIDDEN_IMPORT ' + resolved.url);
+    if (${refuse}) throw new Error('FORBIDDEN_IMPORT ' + resolved.url);
     return resolved;
   }`;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(
@@ -81,6 +86,18 @@ describe('@geoduels/risk-client/signals', () => {
     const main = await importWithGuard('@geoduels/risk-client');
     expect(main.ok).toBe(false);
     expect(main.stderr).toMatch(/FORBIDDEN_IMPORT .*node_modules\/(undici|opossum)\//);
+  });
+
+  it('loads nothing at run time but its own two modules and zod', async () => {
+    // The whole module graph of the face: dist/signals.js, dist/schema.js (re-exported) and zod.
+    const onlyThese = /\/risk-client\/dist\/(signals|schema)\.js$|\/node_modules\/zod\//;
+    expect(await importWithGuard('@geoduels/risk-client/signals', onlyThese)).toEqual({
+      ok: true,
+      stderr: '',
+    });
+    const main = await importWithGuard('@geoduels/risk-client', onlyThese);
+    expect(main.ok).toBe(false);
+    expect(main.stderr).toMatch(/FORBIDDEN_IMPORT /);
   });
 
   it('type-checks a game-API consumer against the built declarations', async () => {

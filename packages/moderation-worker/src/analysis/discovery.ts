@@ -147,7 +147,10 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
       throw new DiscoveryRedisError(matchId, (error as Error).message, { cause: error });
     }
     if (existing !== undefined) return 'already_queued';
-    const result = await enqueueRankedMatchPersisted(queue, matchId, { timeoutMs: REDIS_TIMEOUT_MS });
+    const result = await enqueueRankedMatchPersisted(queue, matchId, {
+      ...options.queue,
+      timeoutMs: REDIS_TIMEOUT_MS,
+    });
     if (!result.ok) throw new DiscoveryRedisError(matchId, `${result.reason}: ${result.detail}`);
     return 'queued';
   };

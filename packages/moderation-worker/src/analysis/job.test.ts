@@ -9,13 +9,7 @@ import {
   seedMatch,
 } from '../test-support/worker-harness.js';
 import { backfill } from './backfill.js';
-import {
-  createProducerConnection,
-  enqueueRankedMatchPersisted,
-  JOB_NAME,
-  openRankedMatchQueue,
-  rankedMatchJobId,
-} from './job.js';
+import { JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from './job.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -33,44 +27,6 @@ afterAll(async () => {
   connection.disconnect();
   await db.pool.end();
   await temp.drop();
-});
-
-describe('the producer helper', () => {
-  it('enqueues one job per match with the contract name, id and data', async () => {
-    const matchId = 'a0000000-0000-4000-8000-000000000001';
-    const results = await Promise.all([
-      enqueueRankedMatchPersisted(connection, matchId, { prefix: queue.opts.prefix! }),
-      enqueueRankedMatchPersisted(queue, matchId),
-    ]);
-    expect(results).toEqual([
-      { ok: true, jobId: `ranked-match-${matchId}` },
-      { ok: true, jobId: `ranked-match-${matchId}` },
-    ]);
-    expect(await queue.getJobCounts('wait')).toEqual({ wait: 1 });
-    const job = await queue.getJob(rankedMatchJobId(matchId));
-    expect(job?.name).toBe(JOB_NAME);
-    expect(job?.data).toEqual({ matchId });
-    expect(job?.opts.attempts).toBe(25);
-  });
-
-  it('fails fast with a value, not an exception, when Redis is unreachable', async () => {
-    const dead = createProducerConnection('redis://127.0.0.1:1');
-    dead.on('error', () => undefined);
-    try {
-      const result = await enqueueRankedMatchPersisted(dead, 'a0000000-0000-4000-8000-000000000002');
-      expect(result).toMatchObject({ ok: false, reason: 'redis_unavailable' });
-    } finally {
-      dead.disconnect();
-    }
-  });
-
-  it('refuses an invalid match id naming the field', async () => {
-    expect(await enqueueRankedMatchPersisted(queue, 'x')).toMatchObject({
-      ok: false,
-      reason: 'invalid_match_id',
-      detail: expect.stringMatching(/^matchId: /),
-    });
-  });
 });
 
 describe('backfill', () => {

@@ -117,8 +117,8 @@ describe('the analysis worker', () => {
       { subjectUserId: B, reasonCode: 'quiet', severity: 'low', score: 0.1 },
     ];
     const [first, second] = await Promise.all([
-      enqueueRankedMatchPersisted(w.queue, matchId),
-      enqueueRankedMatchPersisted(w.queue, matchId),
+      enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix }),
+      enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix }),
     ]);
     expect(first).toEqual({ ok: true, jobId: rankedMatchJobId(matchId) });
     expect(second).toEqual(first);
@@ -138,7 +138,8 @@ describe('the analysis worker', () => {
   it('completes jobs as skipped_disabled with no engine traffic and no log line above debug', async () => {
     const w = await worker({ url: null });
     const matchIds = [await newMatch(), await newMatch()];
-    for (const matchId of matchIds) await enqueueRankedMatchPersisted(w.queue, matchId);
+    for (const matchId of matchIds)
+      await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     for (const matchId of matchIds) {
       const job = await w.settled(rankedMatchJobId(matchId));
       expect(job.returnvalue).toEqual({ kind: 'skipped_disabled' });
@@ -153,7 +154,7 @@ describe('the analysis worker', () => {
     const matchId = await newMatch();
     detector.signals = [{ subjectUserId: A, reasonCode: 'late', severity: 'high', score: 0.5 }];
     engine.setFault({ kind: 'status', code: 503, times: 1 });
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     const job = await w.settled(rankedMatchJobId(matchId));
     expect(await job.getState()).toBe('completed');
     expect(job.attemptsMade).toBe(1);
@@ -180,7 +181,8 @@ describe('the analysis worker', () => {
     });
     const matchIds: string[] = [];
     for (let i = 0; i < 5; i += 1) matchIds.push(await newMatch());
-    for (const matchId of matchIds) await enqueueRankedMatchPersisted(w.queue, matchId);
+    for (const matchId of matchIds)
+      await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     for (const matchId of matchIds) {
       const job = await w.settled(rankedMatchJobId(matchId));
       expect(await job.getState()).toBe('completed');
@@ -204,7 +206,8 @@ describe('the analysis worker', () => {
     engine.setFault({ kind: 'status', code: 503 });
     const matchIds: string[] = [];
     for (let i = 0; i < 24; i += 1) matchIds.push(await newMatch());
-    for (const matchId of matchIds) await enqueueRankedMatchPersisted(w.queue, matchId);
+    for (const matchId of matchIds)
+      await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     await eventually(async () =>
       (await metricValue(w, 'moderation_risk_engine_breaker_transitions_total', { to: 'open' })) >= 1
         ? true
@@ -239,7 +242,7 @@ describe('the analysis worker', () => {
     const w = await worker();
     const matchId = await newMatch();
     engine.setFault({ kind: 'status', code: 422 });
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     const job = await w.settled(rankedMatchJobId(matchId));
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
@@ -256,17 +259,19 @@ describe('the analysis worker', () => {
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/^invalid job data: matchId: /);
     expect(engine.requestCount()).toBe(0);
-    expect(await enqueueRankedMatchPersisted(w.queue, 'nope')).toMatchObject({
-      ok: false,
-      reason: 'invalid_match_id',
-    });
+    expect(await enqueueRankedMatchPersisted(w.queue, 'nope', { prefix: w.queue.opts.prefix })).toMatchObject(
+      {
+        ok: false,
+        reason: 'invalid_match_id',
+      },
+    );
   });
 
   it('abandons a match deferred past the maximum deferral, logging and counting it once', async () => {
     const w = await worker({ maxDeferMs: 1 });
     const matchId = await newMatch();
     engine.setFault({ kind: 'status', code: 500 });
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     const job = await w.settled(rankedMatchJobId(matchId));
     expect(await job.getState()).toBe('failed');
     expect(job.failedReason).toMatch(/^abandoned after the maximum deferral/);
@@ -281,7 +286,8 @@ describe('the analysis worker', () => {
     engine = await startScriptedEngine(detector, 'the-right-token');
     const w = await worker({ token: TOKEN, breakerResetMs: 200 });
     const matchIds = [await newMatch(), await newMatch(), await newMatch()];
-    for (const matchId of matchIds) await enqueueRankedMatchPersisted(w.queue, matchId);
+    for (const matchId of matchIds)
+      await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.queue.opts.prefix });
     // Wait for the breaker to open a second time: a half-open probe met the 401 again.
     await eventually(async () =>
       (await metricValue(w, 'moderation_risk_engine_breaker_transitions_total', { to: 'open' })) >= 2

@@ -6,12 +6,14 @@ import type { RiskClient } from '@geoduels/risk-client';
 import { REDIS_URL, type TempDatabase } from '@geoduels/test-support';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProducerConnection,
   enqueueRankedMatchPersisted,
   JOB_NAME,
+  openRankedMatchQueue,
   QUEUE_NAME,
 } from '../analysis/job.js';
 import { batchedMatchStore } from '../analysis/match-io.js';
@@ -37,6 +39,9 @@ let client: RiskClient;
 let tracing: Tracing;
 let worker: TestWorker;
 let producer: Redis;
+// The API's queues on its producer connection: one with its BullMQ telemetry, one without.
+let tracedQueue: Queue;
+let plainQueue: Queue;
 const exporter = new InMemorySpanExporter();
 
 const PLAYER_A = '91000000-0000-4000-8000-00000000000a';
@@ -93,10 +98,15 @@ beforeAll(async () => {
   worker = await startTestWorker(flow, client, captureLogger().logger, 4, tracing.telemetry);
   producer = createProducerConnection(REDIS_URL);
   await eventually(async () => (producer.status === 'ready' ? true : undefined));
+  const location = { prefix: worker.queue.opts.prefix };
+  tracedQueue = openRankedMatchQueue(producer, location, tracing.telemetry);
+  plainQueue = openRankedMatchQueue(producer, location);
 });
 
 afterAll(async () => {
   await worker?.close();
+  await tracedQueue?.close();
+  await plainQueue?.close();
   producer?.disconnect();
   await client?.close();
   await tracing?.shutdown();
@@ -110,9 +120,8 @@ describe('tracing of an analysis job', () => {
     const matchId = '92000000-0000-4000-8000-000000000001';
     await seed(matchId);
     exporter.reset();
-    const enqueued = await enqueueRankedMatchPersisted(producer, matchId, {
+    const enqueued = await enqueueRankedMatchPersisted(tracedQueue, matchId, {
       prefix: worker.queue.opts.prefix,
-      telemetry: tracing.telemetry,
     });
     if (!enqueued.ok) throw new Error(`not enqueued: ${enqueued.detail}`);
     const job = await worker.settled(enqueued.jobId);
@@ -169,8 +178,8 @@ describe('tracing of an analysis job', () => {
     const matchId = '92000000-0000-4000-8000-000000000002';
     await seed(matchId);
     exporter.reset();
-    // The same connection as the traced producer above: its queue must not be reused here.
-    const enqueued = await enqueueRankedMatchPersisted(producer, matchId, {
+    // The same connection as the traced producer above, another queue on it.
+    const enqueued = await enqueueRankedMatchPersisted(plainQueue, matchId, {
       prefix: worker.queue.opts.prefix,
     });
     if (!enqueued.ok) throw new Error(`not enqueued: ${enqueued.detail}`);

@@ -69,7 +69,7 @@ async function enqueue(matchId: string): Promise<void> {
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE_NAME, { connection, prefix });
   try {
-    expect(await enqueueRankedMatchPersisted(queue, matchId)).toMatchObject({ ok: true });
+    expect(await enqueueRankedMatchPersisted(queue, matchId, { prefix })).toMatchObject({ ok: true });
   } finally {
     await queue.close();
     connection.disconnect();
