@@ -180,8 +180,8 @@ describe('fault injection', () => {
     expect(answers.get('nul_detector_version')!.detectorVersion).toBe('fake-1.0.0\u0000');
     expect(Object.keys(signal('nul_payload_key').payload as object)).toEqual(['bad\u0000key', 'ok']);
     // The lone surrogates travel as JSON escapes: as raw UTF-8 they could not be encoded at all.
-    const wire = await (engine.setFault({ kind: 'poison', variant: 'lone_surrogate_reason', times: 1 }),
-    analyze());
+    engine.setFault({ kind: 'poison', variant: 'lone_surrogate_reason', times: 1 });
+    const wire = await analyze();
     expect(wire.text).toContain('lone_surrogate_\\ud800_reason');
   });
 
