@@ -5,6 +5,7 @@ import {
   DEFAULT_DETECTORS,
   type FakeRiskEngine,
   type FaultSpec,
+  POISON_VARIANTS,
   startFakeRiskEngine,
   unknownSubjects,
 } from '@geoduels/fake-risk-engine';
@@ -256,6 +257,36 @@ describe('real client against the fake engine: faults', () => {
     }
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
+  });
+
+  it('returns every poison answer as ok, storable, with each repair or drop counted by its reason', async () => {
+    const counted: Record<string, unknown> = {};
+    for (const variant of POISON_VARIANTS) {
+      const result = await withFault({ kind: 'poison', variant });
+      if (result.status !== 'ok') throw new Error(`${variant}: expected ok, got ${JSON.stringify(result)}`);
+      // JSON.stringify escapes exactly what PostgreSQL's JSON input refuses: lone surrogates and NUL.
+      const text = JSON.stringify(result);
+      expect(text, variant).not.toMatch(/\\u(d[89a-f]|0000)/i);
+      expect(text, variant).not.toContain('0000-01-01');
+      expect(
+        result.signals.map((s) => s.subjectUserId),
+        variant,
+      ).toEqual([ALICE]);
+      const { droppedSignals, droppedPayloads, repaired } = result.normalization;
+      const nonZero = Object.entries({ ...droppedSignals, ...droppedPayloads, ...repaired }).filter(
+        ([, n]) => n > 0,
+      );
+      counted[variant] = Object.fromEntries(nonZero);
+    }
+    expect(counted).toEqual({
+      zero_year_time: { occurred_at_out_of_range: 1 },
+      past_year_9999_time: { occurred_at_out_of_range: 1 },
+      lone_surrogate_reason: { ill_formed_string: 1 },
+      lone_surrogate_type: { ill_formed_string: 1 },
+      lone_surrogate_payload: { ill_formed_string: 1 },
+      nul_detector_version: { version_nul: 1 },
+      nul_payload_key: { nul_character: 1 },
+    });
   });
 
   it('drops and counts a signal whose reason code is too long to store', async () => {

@@ -87,6 +87,7 @@ describe('fault spec parsing', () => {
       { kind: 'reset' },
       { kind: 'down', forMs: 1000 },
       { kind: 'hostile', variant: 'proto_keys' },
+      { kind: 'poison', variant: 'nul_detector_version', times: 1 },
     ];
     for (const spec of valid) expect(parseFaultSpec(spec), spec.kind).toEqual({ ok: true, fault: spec });
     const invalid: Array<[unknown, string]> = [
@@ -97,6 +98,8 @@ describe('fault spec parsing', () => {
       [{ kind: 'hang', times: 0 }, 'times'],
       [{ kind: 'hang', scope: 'health' }, 'scope'],
       [{ kind: 'hostile', variant: 'nasty' }, 'variant'],
+      [{ kind: 'poison', variant: 'proto_keys' }, 'variant'],
+      [{ kind: 'poison' }, 'variant'],
       [{ kind: 'oversized', contentLength: 'yes' }, 'contentLength'],
     ];
     for (const [spec, field] of invalid) expect(parseFaultSpec(spec)).toMatchObject({ ok: false, field });

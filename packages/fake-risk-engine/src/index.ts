@@ -21,8 +21,11 @@ export {
   type FaultSpec,
   HOSTILE_VARIANTS,
   type HostileVariant,
+  POISON_VARIANTS,
+  type PoisonVariant,
 } from './faults/faults.js';
 export { HOSTILE_NESTING_DEPTH, HOSTILE_STRING_LENGTH } from './faults/hostile-bodies.js';
+export { POISON_DETECTOR_KEY, poisonBody } from './faults/poison-bodies.js';
 export { MAX_BODY_BYTES } from './faults/responses.js';
 export { type ParsedFault, parseFaultSpec } from './faults/spec-parser.js';
 export { DEFAULT_RECORD_LIMIT, type RecordedRequest } from './recorder.js';

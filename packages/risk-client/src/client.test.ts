@@ -203,6 +203,84 @@ describe('analyze, unavailable reasons', () => {
   });
 });
 
+describe('analyze, answers refused at the door', () => {
+  it('refuses an answer whose score JSON spells but is not finite (1e999) as invalid_response', async () => {
+    const { client } = await setup((_q, s) => {
+      const text = JSON.stringify(engineAnswer([signal()])).replace('"score":0.9', '"score":1e999');
+      s.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      s.end(text);
+    });
+    expect(await client.analyze(analyzeRequest())).toEqual({
+      status: 'unavailable',
+      reason: 'invalid_response',
+    });
+  });
+});
+
+describe('analyze, the deadline timer', () => {
+  // Live `Timeout` handles of this process (undici and the breaker keep a few of their own).
+  const liveTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+
+  it('clears the deadline of every call that finished, so no timer outlives its call', async () => {
+    const { client } = await setup((_q, s) => json(s, 200, engineAnswer([signal()])), {
+      RISK_ENGINE_TIMEOUT: '30s',
+    });
+    expect((await client.analyze(analyzeRequest())).status).toBe('ok');
+    const before = liveTimers();
+    const calls = 25;
+    for (let i = 0; i < calls; i++) expect((await client.analyze(analyzeRequest())).status).toBe('ok');
+    await Promise.all(Array.from({ length: calls }, () => client.analyze(analyzeRequest())));
+    // One leaked 30 s deadline per call would add 50 live timers; a shared timer of undici may come and go.
+    expect(liveTimers() - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('analyze, what normalisation changed', () => {
+  it('reports every drop and repair of an answer by named reason, beside the totals', async () => {
+    const { client } = await setup((_q, s) =>
+      json(s, 200, {
+        detectorVersion: 'det\u0000-7',
+        factsVersion: 'match-facts/2026-01',
+        signals: [
+          signal({ occurredAt: '0000-01-01T00:00:00Z' }),
+          signal({ reasonCode: 'lone\ud800', payload: { ['k\u0000']: 1 } }),
+          signal({ subjectUserId: 'not-a-player' }),
+          signal({ signalType: 'nul\u0000type' }),
+        ],
+      }),
+    );
+    const result = await client.analyze(analyzeRequest());
+    if (result.status !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
+    expect(result.detectorVersion).toBe('det\ufffd-7');
+    expect(result.signals.map((s) => [s.reasonCode, s.occurredAt === result.signals[0]!.occurredAt])).toEqual(
+      [
+        ['too_fast', true],
+        ['lone\ufffd', false],
+      ],
+    );
+    expect(result.droppedSignals).toBe(2);
+    expect(result.droppedPayloads).toBe(1);
+    expect(result.normalization).toEqual({
+      droppedSignals: { no_subject: 0, unknown_subject: 1, identifier_too_long: 0, identifier_nul: 1 },
+      droppedPayloads: {
+        not_an_object: 0,
+        too_deep: 0,
+        too_large: 0,
+        not_json: 0,
+        nul_character: 1,
+        key_collision: 0,
+      },
+      repaired: {
+        ill_formed_string: 1,
+        secret_redacted: 0,
+        version_nul: 1,
+        version_too_long: 0,
+        occurred_at_out_of_range: 1,
+      },
+    });
+  });
+});
+
 describe('analyze, oversized bodies', () => {
   it('rejects a declared content-length over 1 MiB without reading it', async () => {
     let written = 0;
@@ -274,6 +352,17 @@ describe('analyze, rejected', () => {
     if (result.status !== 'rejected') throw new Error('unreachable');
     expect(result.detail.startsWith('bad request !')).toBe(true);
     expect(result.detail.length).toBeLessThanOrEqual(501);
+  });
+
+  it('makes the detail storable text: NUL and lone surrogates become U+FFFD, never split by the cut', async () => {
+    const { client } = await setup((_q, s) =>
+      json(s, 400, { error: `bad\u0000id \ud800 ${'x'.repeat(490)}\ud83d\ude00` }),
+    );
+    const result = await client.analyze(analyzeRequest());
+    if (result.status !== 'rejected') throw new Error('expected rejected');
+    expect(result.detail.startsWith('bad\ufffdid \ufffd x')).toBe(true);
+    expect(result.detail.isWellFormed()).toBe(true);
+    expect(result.detail).not.toContain('\u0000');
   });
 
   it('drains error bodies so the connection stays reusable', async () => {

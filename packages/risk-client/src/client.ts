@@ -16,6 +16,7 @@ import { EngineHttp, MAX_BODY_BYTES } from './http.js';
 import { analyzeReadLimit, interpretAnalyze } from './interpret.js';
 import { type AnalyzeResult, type UnavailableReason, unavailable } from './result.js';
 import type { AnalyzeRequest } from './schema.js';
+import { MIN_SECRET_FRAGMENT, type Redact, secretRedactor } from './secret-redactor.js';
 
 /** Default size of the client's own connection pool. */
 export const DEFAULT_CONNECTIONS = 32;
@@ -77,7 +78,8 @@ interface Engine {
   readonly breaker: EngineBreaker<AnalyzeResult, UnavailableReason>;
   readonly timeoutMs: number;
   readonly url: string;
-  readonly redact: (text: string) => string;
+  readonly redactDetail: Redact | null;
+  readonly redactAnswer: Redact | null;
 }
 
 class EngineRiskClient implements RiskClient {
@@ -133,7 +135,8 @@ class EngineRiskClient implements RiskClient {
       playerIds: new Set(request.players.map((player) => player.userId)),
       nowMs,
       latencyMs: nowMs - started,
-      redact: engine.redact,
+      redactDetail: engine.redactDetail,
+      redactAnswer: engine.redactAnswer,
     });
     return { value: result, failure: countsAsFailure };
   }
@@ -201,6 +204,7 @@ export function createRiskClient(config: RiskEngineConfig, options: RiskClientOp
   }
   const url = parseEngineUrl(config.url);
   const { token } = config;
+  const redact = token === null ? null : secretRedactor(token);
   const engine: Engine = {
     http: new EngineHttp({
       url,
@@ -212,7 +216,11 @@ export function createRiskClient(config: RiskEngineConfig, options: RiskClientOp
     breaker: new EngineBreaker(breakerOptions, now, failureReason),
     timeoutMs: config.timeoutMs,
     url,
-    redact: token === null ? (text) => text : redactor(token),
+    redactDetail: redact,
+    // A token shorter than a fragment cannot be told apart from data: searching answers for it
+    // would corrupt them (a token "a" would rewrite every "a"), so answers are scrubbed only of
+    // tokens of at least MIN_SECRET_FRAGMENT characters.
+    redactAnswer: token !== null && token.length >= MIN_SECRET_FRAGMENT ? redact : null,
   };
   return new EngineRiskClient(engine, now);
 }
@@ -235,13 +243,4 @@ function parseEngineUrl(raw: string): string {
     throw new InvalidArgumentError('config.url', 'must not contain credentials; use the token');
   }
   return url.href.replace(/\/+$/, '');
-}
-
-// Scrubs the token, raw or as escaped inside a JSON string, from text the engine sent back.
-function redactor(token: string): (text: string) => string {
-  const escaped = JSON.stringify(token).slice(1, -1);
-  return (text) => {
-    if (!text.includes(token) && !text.includes(escaped)) return text;
-    return text.replaceAll(token, '[redacted]').replaceAll(escaped, '[redacted]');
-  };
 }

@@ -40,7 +40,8 @@ describe('riskEngineConfigFromEnv', () => {
       { enabled: true, url: 'http://e', token: null, timeoutMs: 750 },
     ],
     [{ RISK_ENGINE_TIMEOUT: '1.5s' }, { enabled: false, url: null, token: null, timeoutMs: 1500 }],
-    [{ RISK_ENGINE_TIMEOUT: '1m30s' }, { enabled: false, url: null, token: null, timeoutMs: 90_000 }],
+    [{ RISK_ENGINE_TIMEOUT: '0m30s' }, { enabled: false, url: null, token: null, timeoutMs: 30_000 }],
+    [{ RISK_ENGINE_TIMEOUT: '50ms' }, { enabled: false, url: null, token: null, timeoutMs: 50 }],
     [{ RISK_ENGINE_TIMEOUT: '' }, { enabled: false, url: null, token: null, timeoutMs: 750 }],
   ])('reads %j', (env, expected) => {
     const config = riskEngineConfigFromEnv(env);
@@ -73,6 +74,10 @@ describe('riskEngineConfigFromEnv', () => {
     [{ RISK_ENGINE_TIMEOUT: '1000h' }, 'RISK_ENGINE_TIMEOUT', 'too_large'],
     [{ RISK_ENGINE_TIMEOUT: ' soon\n' }, 'RISK_ENGINE_TIMEOUT', 'malformed'],
     [{ RISK_ENGINE_TIMEOUT: '1 s' }, 'RISK_ENGINE_TIMEOUT', 'unknown_unit'],
+    [{ RISK_ENGINE_TIMEOUT: '49ms' }, 'RISK_ENGINE_TIMEOUT', 'too_small'],
+    [{ RISK_ENGINE_TIMEOUT: '300us' }, 'RISK_ENGINE_TIMEOUT', 'too_small'],
+    [{ RISK_ENGINE_TIMEOUT: '30.001s' }, 'RISK_ENGINE_TIMEOUT', 'too_large'],
+    [{ RISK_ENGINE_TIMEOUT: '1m30s' }, 'RISK_ENGINE_TIMEOUT', 'too_large'],
   ])('rejects %j naming %s (%s)', (env, variable, problem) => {
     let thrown: unknown;
     try {
@@ -85,6 +90,37 @@ describe('riskEngineConfigFromEnv', () => {
     expect(error.variable).toBe(variable);
     expect(error.problem).toBe(problem);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('names the allowed timeout range, 50ms to 30s, when the timeout is out of it', () => {
+    for (const value of ['10ms', '1m']) {
+      expect(() => riskEngineConfigFromEnv({ RISK_ENGINE_TIMEOUT: value })).toThrow(
+        `RISK_ENGINE_TIMEOUT: "${value}" is outside the allowed range of 50ms to 30s`,
+      );
+    }
+  });
+
+  it('shows at most the origin of a refused RISK_ENGINE_URL, never its path, query string or user part', () => {
+    const refused = [
+      'http://engine:8096/risk/secret-path?token=secret-query#secret-hash',
+      'http://user:secret-password@engine:8096/risk/secret-path?token=secret-query',
+      'http://secret-user@engine:8096/secret-path',
+      'ftp://user:secret-password@engine/secret-path?token=secret-query',
+      'not a url ?token=secret-query',
+    ];
+    const messages = refused.map((url) => {
+      try {
+        riskEngineConfigFromEnv({ RISK_ENGINE_URL: url });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return `${String(error)}\n${(error as Error).stack}\n${inspect(error)}`;
+      }
+      throw new Error(`${url} was accepted`);
+    });
+    for (const text of messages) expect(text).not.toMatch(/secret-|token=|user/);
+    expect(messages[0]).toContain('RISK_ENGINE_URL: "http://engine:8096" must not have a query or fragment');
+    expect(messages[1]).toContain('RISK_ENGINE_URL: "http://engine:8096" contains credentials');
+    expect(messages[2]).toContain('"http://engine:8096"');
   });
 
   it('validates the timeout even when the engine is disabled', () => {

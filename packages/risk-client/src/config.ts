@@ -4,6 +4,10 @@ import { ConfigError, DurationError } from './errors.js';
 
 /** Default per-call deadline (connect + headers + body) when `RISK_ENGINE_TIMEOUT` is unset. */
 export const DEFAULT_TIMEOUT_MS = 750;
+/** Shortest `RISK_ENGINE_TIMEOUT` accepted: below it even a healthy engine on a LAN times out under load. */
+export const MIN_TIMEOUT_MS = 50;
+/** Longest `RISK_ENGINE_TIMEOUT` accepted: a worker slot (and a match) held longer than this is a hang, not a call. */
+export const MAX_TIMEOUT_MS = 30_000;
 
 /** Connection settings for the risk engine. `token` is readable but never serialised or inspected. */
 export interface RiskEngineConfig {
@@ -97,7 +101,11 @@ export function riskEngineConfigFromEnv(env: RiskEngineEnv): RiskEngineConfig {
   return readRiskEngineEnv(env).config;
 }
 
-/** Parses a trimmed `RISK_ENGINE_URL`; null when it is unset or empty. */
+/**
+ * Parses a trimmed `RISK_ENGINE_URL`; null when it is unset or empty. Its errors show at most the
+ * URL's origin (scheme, host, port): a path, query string or user part may carry a secret, and the
+ * message goes to a startup log.
+ */
 function parseUrl(value: string | undefined): string | null {
   const variable = 'RISK_ENGINE_URL';
   if (value === undefined || value === '') return null;
@@ -105,14 +113,18 @@ function parseUrl(value: string | undefined): string | null {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(variable, 'not_a_url', `${JSON.stringify(value)} is not an absolute URL`);
+    throw new ConfigError(
+      variable,
+      'not_a_url',
+      'is not an absolute URL (expected e.g. http://risk-engine:8096)',
+    );
   }
-  // Never echo a URL that carries credentials: it would put a secret into a startup log.
+  const origin = describeOrigin(url);
   if (url.username !== '' || url.password !== '') {
     throw new ConfigError(
       variable,
       'credentials_in_url',
-      'contains credentials; put the secret in RISK_ENGINE_TOKEN instead',
+      `${origin} contains credentials; put the secret in RISK_ENGINE_TOKEN instead`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -123,13 +135,14 @@ function parseUrl(value: string | undefined): string | null {
     );
   }
   if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
-    throw new ConfigError(
-      variable,
-      'query_or_fragment',
-      `${JSON.stringify(value)} must not have a query or fragment`,
-    );
+    throw new ConfigError(variable, 'query_or_fragment', `${origin} must not have a query or fragment`);
   }
   return url.href.replace(/\/+$/, '');
+}
+
+// Scheme, host and port only; `url.origin` is "null" for schemes without one.
+function describeOrigin(url: URL): string {
+  return url.host === '' ? JSON.stringify(`${url.protocol}`) : JSON.stringify(`${url.protocol}//${url.host}`);
 }
 
 /** Parses a trimmed `RISK_ENGINE_TOKEN`; null when it is unset or empty. */
@@ -149,10 +162,19 @@ function parseTimeout(value: string | undefined): number {
   // Empty counts as unset, as it does for RISK_ENGINE_URL (env files often write `NAME=`).
   if (value === undefined || value === '') return DEFAULT_TIMEOUT_MS;
   // Production falls back to its default on a malformed value; a typo here is a startup error instead.
+  let ms: number;
   try {
-    return parseGoDuration(value);
+    ms = parseGoDuration(value);
   } catch (error) {
     if (error instanceof DurationError) throw new ConfigError(variable, error.problem, error.message);
     throw error;
   }
+  if (ms < MIN_TIMEOUT_MS || ms > MAX_TIMEOUT_MS) {
+    throw new ConfigError(
+      variable,
+      ms < MIN_TIMEOUT_MS ? 'too_small' : 'too_large',
+      `${JSON.stringify(value)} is outside the allowed range of ${MIN_TIMEOUT_MS}ms to ${MAX_TIMEOUT_MS / 1000}s`,
+    );
+  }
+  return ms;
 }

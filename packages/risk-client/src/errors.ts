@@ -14,6 +14,7 @@ export type DurationProblem =
 /** What is wrong with a configuration variable. */
 export type ConfigProblem =
   | DurationProblem
+  | 'too_small'
   | 'not_a_url'
   | 'unsupported_scheme'
   | 'credentials_in_url'

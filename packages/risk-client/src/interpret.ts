@@ -1,8 +1,9 @@
 import type { HttpOutcome } from './http.js';
-import { normalizeSignals } from './normalize.js';
+import { normalizeAnswer } from './normalize.js';
 import { type AnalyzeResult, unavailable } from './result.js';
 import { parseRetryAfter } from './retry-after.js';
 import { analyzeResponseSchema } from './schema.js';
+import type { Redact } from './secret-redactor.js';
 
 /** What the client needs besides the outcome to give it meaning. */
 export interface InterpretContext {
@@ -10,8 +11,10 @@ export interface InterpretContext {
   /** Client clock, epoch milliseconds. */
   readonly nowMs: number;
   readonly latencyMs: number;
-  /** Scrubs secrets out of text that came from the engine. */
-  readonly redact: (text: string) => string;
+  /** Scrubs the token out of a 400/422 detail (before it is cut). Null: no token. */
+  readonly redactDetail: Redact | null;
+  /** Scrubs the token out of the parsed strings of a 200 answer. Null: nothing to scrub. */
+  readonly redactAnswer: Redact | null;
 }
 
 /** A result plus whether it counts as an engine failure for the breaker. */
@@ -60,7 +63,10 @@ export function interpretAnalyze(
   const { status, headers, body } = outcome;
   if (status === 200) return interpretOk(body, context);
   if (status === 400 || status === 422) {
-    return success({ status: 'rejected', httpStatus: status, detail: context.redact(detailOf(body)) });
+    // Redact, then cut: a cut first could split the token and leave a fragment the scrub misses.
+    const detail = detailOf(body);
+    const scrubbed = context.redactDetail === null ? detail : context.redactDetail(detail);
+    return success({ status: 'rejected', httpStatus: status, detail: cut(scrubbed) });
   }
   const retryAfterMs = parseRetryAfter(headers['retry-after'], context.nowMs);
   if (status === 429) return success(unavailable('rate_limited', retryAfterMs));
@@ -73,30 +79,32 @@ export function interpretAnalyze(
 function interpretOk(body: Buffer | null, context: InterpretContext): Interpretation {
   let json: unknown;
   try {
-    // Redacted before parsing: an engine that echoes the token must not get it stored in a payload.
-    json = JSON.parse(context.redact(body === null ? '' : body.toString('utf8')));
+    // The raw body is never searched for the token: a short token would match ordinary JSON text
+    // (and corrupt it). The normaliser scrubs the parsed strings instead.
+    json = JSON.parse(body === null ? '' : body.toString('utf8'));
   } catch {
     return failure(unavailable('invalid_response'));
   }
   const parsed = analyzeResponseSchema.safeParse(json);
   if (!parsed.success) return failure(unavailable('invalid_response'));
-  const { detectorVersion, factsVersion, signals: raw } = parsed.data;
-  const { signals, dropped, droppedPayloads } = normalizeSignals(raw, {
+  const answer = normalizeAnswer(parsed.data, {
     playerIds: context.playerIds,
     now: new Date(context.nowMs),
+    redact: context.redactAnswer,
   });
   return success({
     status: 'ok',
-    detectorVersion,
-    factsVersion,
-    signals,
-    droppedSignals: dropped,
-    droppedPayloads,
+    detectorVersion: answer.detectorVersion,
+    factsVersion: answer.factsVersion,
+    signals: answer.signals,
+    droppedSignals: answer.dropped,
+    droppedPayloads: answer.droppedPayloads,
+    normalization: answer.counts,
     latencyMs: context.latencyMs,
   });
 }
 
-// Prefers a JSON `error`, `detail` or `message` string; falls back to the text itself.
+// Prefers a JSON `error`, `detail` or `message` string; falls back to the text itself. Not cut yet.
 function detailOf(body: Buffer | null): string {
   const text = body === null ? '' : body.toString('utf8').trim();
   let detail = text;
@@ -110,8 +118,15 @@ function detailOf(body: Buffer | null): string {
   } catch {
     // Not JSON: the text is the detail.
   }
-  if (detail === '') return '(no detail given)';
-  return detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS)}…` : detail;
+  return detail === '' ? '(no detail given)' : detail;
+}
+
+// The detail is stored (the run row's failure), so it is made storable as text too: lone surrogates
+// and NUL become U+FFFD, and the cut never leaves half a surrogate pair.
+function cut(detail: string): string {
+  const text = detail.toWellFormed().replaceAll('\u0000', '\uFFFD');
+  if (text.length <= MAX_DETAIL_CHARS) return text;
+  return `${text.slice(0, MAX_DETAIL_CHARS).toWellFormed()}…`;
 }
 
 const success = (result: AnalyzeResult): Interpretation => ({ result, countsAsFailure: false });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_IDENTIFIER_LENGTH, normalizeOccurredAt, normalizeSignals } from './normalize.js';
+import type { RepairReason } from './normalization-counts.js';
+import {
+  MAX_IDENTIFIER_LENGTH,
+  normalizeAnswer,
+  normalizeOccurredAt,
+  normalizeSignals,
+} from './normalize.js';
 import { MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH } from './payload.js';
-import type { RawSignal } from './schema.js';
+import { FACTS_VERSION, type RawSignal } from './schema.js';
+import { secretRedactor } from './secret-redactor.js';
 import type { RiskSignal } from './signals.js';
 import { PLAYER_A, PLAYER_B } from './test-support/fixtures.js';
 
@@ -244,12 +251,14 @@ describe('normalizeSignals, payload bounds', () => {
 });
 
 describe('normalizeOccurredAt', () => {
-  // The reference: strict RFC 3339, Date.parse, zero times replaced, rendered by toISOString.
+  // The reference: strict RFC 3339, Date.parse, zero times and times outside years 1-9999 UTC
+  // replaced, rendered by toISOString.
   const reference = (text: string, nowIso: string): string => {
     if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return nowIso;
     const at = Date.parse(text);
     if (Number.isNaN(at) || at === 0 || at === Date.parse('0001-01-01T00:00:00Z')) return nowIso;
-    return new Date(at).toISOString();
+    const iso = new Date(at).toISOString();
+    return /^\d{4}-/.test(iso) && !iso.startsWith('0000') ? iso : nowIso;
   };
 
   it('agrees with Date.parse + toISOString across dates, leap days, hours and fractions', () => {
@@ -260,7 +269,7 @@ describe('normalizeOccurredAt', () => {
         for (const day of ['00', '01', '28', '29', '30', '31', '32']) {
           for (const time of ['00:00:00', '23:59:59', '24:00:00', '12:60:00', '12:00:60']) {
             for (const fraction of ['', '.', '.1', '.12', '.123', '.1239', '.000000001']) {
-              for (const zone of ['Z', '+02:00']) {
+              for (const zone of ['Z', '+02:00', '-02:00']) {
                 const text = `${year}-${month}-${day}T${time}${fraction}${zone}`;
                 expect(normalizeOccurredAt(text, nowIso), text).toBe(reference(text, nowIso));
                 checked++;
@@ -270,6 +279,182 @@ describe('normalizeOccurredAt', () => {
         }
       }
     }
-    expect(checked).toBe(29_400);
+    expect(checked).toBe(44_100);
+  });
+});
+
+describe('normalisation makes every kept value storable in PostgreSQL', () => {
+  const LONE = '\ud800';
+  const NUL = '\u0000';
+  const FFFD = '\ufffd';
+
+  // The counts of one signal's normalisation, leaving out the reasons that stayed at 0.
+  function countsOf(raw: Partial<RawSignal>) {
+    const { counts, signals } = normalizeSignals([{ ...base, ...raw }], context);
+    const nonZero = (record: Readonly<Record<string, number>>) =>
+      Object.fromEntries(Object.entries(record).filter(([, n]) => n > 0));
+    return {
+      signals,
+      dropped: nonZero(counts.droppedSignals),
+      payloads: nonZero(counts.droppedPayloads),
+      repaired: nonZero(counts.repaired),
+    };
+  }
+
+  it.each<[string, string]>([
+    ['year 0000 (1 BC, which PostgreSQL cannot read back)', '0000-01-01T00:00:00Z'],
+    ['year 0000 with a fraction', '0000-12-31T23:59:59.999Z'],
+    ['year 1 pushed into year 0 by its offset', '0001-01-01T00:30:00+01:00'],
+    ['year 9999 pushed into year 10000 by its offset', '9999-12-31T23:30:00-01:00'],
+  ])('replaces an occurredAt PostgreSQL cannot store, %s, by now and counts it', (_name, occurredAt) => {
+    const { signals, repaired, dropped } = countsOf({ occurredAt });
+    expect(signals[0]?.occurredAt).toBe(NOW.toISOString());
+    expect(repaired).toEqual({ occurred_at_out_of_range: 1 });
+    expect(dropped).toEqual({});
+  });
+
+  it('keeps the first and last storable instants, and does not count a zero time', () => {
+    expect(countsOf({ occurredAt: '0001-01-01T00:00:00.001Z' }).signals[0]?.occurredAt).toBe(
+      '0001-01-01T00:00:00.001Z',
+    );
+    expect(countsOf({ occurredAt: '9999-12-31T23:59:59.999Z' }).signals[0]?.occurredAt).toBe(
+      '9999-12-31T23:59:59.999Z',
+    );
+    expect(countsOf({ occurredAt: '0001-01-01T00:00:00Z' }).repaired).toEqual({});
+  });
+
+  it.each<[keyof RawSignal]>([['reasonCode'], ['signalType'], ['detectorKey'], ['detectorVersion']])(
+    'repairs a lone surrogate in %s to U+FFFD and counts it',
+    (field) => {
+      const { signals, repaired } = countsOf({ [field]: `bad${LONE}value` });
+      expect(signals[0]?.[field as keyof RiskSignal]).toBe(`bad${FFFD}value`);
+      expect(repaired).toEqual({ ill_formed_string: 1 });
+      expect(JSON.stringify(signals).includes('\\ud800')).toBe(false);
+    },
+  );
+
+  it('repairs lone surrogates in payload strings and keys, however deep, counting each string', () => {
+    const payload = {
+      note: `x${LONE}`,
+      [`key${'\udfff'}`]: [{ deep: `${'\udc00'}y` }],
+      pair: '\ud83d\ude00',
+    };
+    const { signals, repaired, payloads } = countsOf({ payload });
+    expect(signals[0]?.payload).toEqual({
+      note: `x${FFFD}`,
+      [`key${FFFD}`]: [{ deep: `${FFFD}y` }],
+      pair: '\ud83d\ude00',
+    });
+    expect(repaired).toEqual({ ill_formed_string: 3 });
+    expect(payloads).toEqual({});
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a payload key', { [`k${NUL}`]: 1 }],
+    ['a payload string', { text: `a${NUL}b` }],
+    ['a string deep in a payload', { list: [{ deeper: [`${NUL}`] }] }],
+  ])('drops (and counts) a payload with NUL in %s, keeping the signal', (_name, payload) => {
+    const { signals, payloads, dropped } = countsOf({ payload });
+    expect(signals[0]).toEqual({ ...expectedBase, payload: null });
+    expect(payloads).toEqual({ nul_character: 1 });
+    expect(dropped).toEqual({});
+  });
+
+  it('drops a payload whose keys become one key once repaired, rather than lose a value', () => {
+    const { signals, payloads } = countsOf({ payload: { [`k${LONE}`]: 1, [`k${FFFD}`]: 2 } });
+    expect(signals[0]?.payload).toBeNull();
+    expect(payloads).toEqual({ key_collision: 1 });
+  });
+
+  it('drops (and counts) a payload holding a number that is not finite', () => {
+    expect(countsOf({ payload: { n: Number.POSITIVE_INFINITY } }).payloads).toEqual({ not_json: 1 });
+  });
+
+  it.each<[string, Partial<RawSignal>, string]>([
+    ['no subject', { subjectUserId: ' ' }, 'no_subject'],
+    [
+      'a subject who did not play',
+      { subjectUserId: '44444444-4444-4444-8444-444444444444' },
+      'unknown_subject',
+    ],
+    ['a subject with a lone surrogate', { subjectUserId: `${PLAYER_A}${LONE}` }, 'unknown_subject'],
+    ['a NUL in the reason code', { reasonCode: `r${NUL}` }, 'identifier_nul'],
+    ['a NUL in the signal type', { signalType: `t${NUL}` }, 'identifier_nul'],
+    ['a NUL in the detector version', { detectorVersion: `${NUL}` }, 'identifier_nul'],
+    [
+      'a detector key over the bound',
+      { detectorKey: 'k'.repeat(MAX_IDENTIFIER_LENGTH + 1) },
+      'identifier_too_long',
+    ],
+  ])('names why it dropped a signal with %s', (_name, raw, reason) => {
+    const { signals, dropped, repaired } = countsOf(raw);
+    expect(signals).toEqual([]);
+    expect(dropped).toEqual({ [reason]: 1 });
+    // Repairs of a dropped signal are not counted: nothing of it is kept.
+    expect(repaired).toEqual({});
+  });
+
+  it('scrubs the token and long fragments of it from kept strings, counting each string', () => {
+    const token = 'tok-0123456789-abcdef';
+    const redact = secretRedactor(token);
+    const raw = {
+      ...base,
+      reasonCode: `echo ${token}`,
+      payload: {
+        header: `Bearer ${token}`,
+        [token.slice(3, 15)]: 'cut',
+        short: token.slice(0, 7),
+        plain: 'kept',
+      },
+    };
+    const result = normalizeSignals([raw], { ...context, redact });
+    expect(result.signals[0]).toMatchObject({
+      reasonCode: 'echo [redacted]',
+      payload: { header: 'Bearer [redacted]', '[redacted]': 'cut', short: 'tok-012', plain: 'kept' },
+    });
+    expect(result.counts.repaired.secret_redacted).toBe(3);
+  });
+});
+
+describe('normalizeAnswer, the version strings', () => {
+  const answer = (detectorVersion: string, factsVersion = FACTS_VERSION) => ({
+    detectorVersion,
+    factsVersion,
+    signals: [base],
+  });
+  const repairedOf = (result: ReturnType<typeof normalizeAnswer>) =>
+    Object.fromEntries(Object.entries(result.counts.repaired).filter(([, n]) => n > 0)) as Partial<
+      Record<RepairReason, number>
+    >;
+
+  it('keeps ordinary version strings as they are, and normalises the signals', () => {
+    const result = normalizeAnswer(answer('det-7'), context);
+    expect(result).toMatchObject({ detectorVersion: 'det-7', factsVersion: FACTS_VERSION, dropped: 0 });
+    expect(result.signals).toEqual([expectedBase]);
+    expect(repairedOf(result)).toEqual({});
+  });
+
+  it('replaces a NUL in the top-level detectorVersion or factsVersion by U+FFFD and counts it', () => {
+    const result = normalizeAnswer(answer('fake\u0000-1.0.0', `${FACTS_VERSION}\u0000`), context);
+    expect(result.detectorVersion).toBe('fake\ufffd-1.0.0');
+    expect(result.factsVersion).toBe(`${FACTS_VERSION}\ufffd`);
+    expect(repairedOf(result)).toEqual({ version_nul: 2 });
+    expect(result.signals).toEqual([expectedBase]);
+  });
+
+  it('repairs a lone surrogate in the top-level detectorVersion and counts it', () => {
+    const result = normalizeAnswer(answer('v\udbff'), context);
+    expect(result.detectorVersion).toBe('v\ufffd');
+    expect(repairedOf(result)).toEqual({ ill_formed_string: 1 });
+  });
+
+  it('cuts a top-level detectorVersion over the bound, never inside a surrogate pair', () => {
+    const long = normalizeAnswer(answer('v'.repeat(MAX_IDENTIFIER_LENGTH + 50)), context);
+    expect(long.detectorVersion).toBe('v'.repeat(MAX_IDENTIFIER_LENGTH));
+    expect(repairedOf(long)).toEqual({ version_too_long: 1 });
+    const astral = `${'v'.repeat(MAX_IDENTIFIER_LENGTH - 1)}\ud83d\ude00tail`;
+    const cut = normalizeAnswer(answer(astral), context).detectorVersion;
+    expect(cut).toBe('v'.repeat(MAX_IDENTIFIER_LENGTH - 1));
+    expect(cut.isWellFormed()).toBe(true);
   });
 });

@@ -1,5 +1,14 @@
+import {
+  emptyTally,
+  type NormalizationCounts,
+  type NormalizationTally,
+  type SignalDropReason,
+  total,
+} from './normalization-counts.js';
+import { readOccurredAt } from './occurred-at.js';
 import { copyPayload } from './payload.js';
-import type { RawSignal } from './schema.js';
+import type { AnalyzeResponse, RawSignal } from './schema.js';
+import type { Redact } from './secret-redactor.js';
 import {
   EVIDENCE_STRENGTHS,
   type EvidenceStrength,
@@ -7,30 +16,42 @@ import {
   SEVERITIES,
   type Severity,
 } from './signals.js';
+import { NUL, repairText, type TextRepairs } from './storable-text.js';
 
 /** What the normaliser needs to know about the request the signals answer. */
 export interface NormalizeContext {
   /** User ids of the players sent in the request; signals about anyone else are dropped. */
   readonly playerIds: ReadonlySet<string>;
-  /** Stands in for a missing or zero `occurredAt`. */
+  /** Stands in for a missing, zero or unstorable `occurredAt`. */
   readonly now: Date;
+  /** Scrubs the bearer token (and long fragments of it) out of every string kept. Default: none. */
+  readonly redact?: Redact | null;
 }
 
-/** Normalised signals plus what was left out. */
+/** Normalised signals plus what was left out or changed. */
 export interface NormalizedSignals {
   readonly signals: RiskSignal[];
-  /**
-   * Signals dropped for having no subject, a subject who was not a player in the request, or an
-   * identifier (type, detector, reason) PostgreSQL could not index or store.
-   */
+  /** Signals dropped (the sum of `counts.droppedSignals`). */
   readonly dropped: number;
-  /** Signals kept without their payload (over the size or depth bound, or not JSON). */
+  /** Signals kept without their payload (the sum of `counts.droppedPayloads`). */
   readonly droppedPayloads: number;
+  /** Every drop and repair by named reason. */
+  readonly counts: NormalizationCounts;
+}
+
+/** A whole normalised answer: its version strings made storable, its signals normalised. */
+export interface NormalizedAnswer extends NormalizedSignals {
+  readonly detectorVersion: string;
+  readonly factsVersion: string;
 }
 
 export const DEFAULT_SIGNAL_TYPE = 'gameplay_integrity';
 export const DEFAULT_REASON_CODE = 'risk_engine_signal';
-/** Longest signal type, detector key/version or reason code kept (they are dedupe-index columns). */
+/**
+ * Longest signal type, detector key/version or reason code kept (they are dedupe-index columns:
+ * three of them at 3 UTF-8 bytes a unit stay under PostgreSQL's btree row limit), and longest
+ * top-level `detectorVersion`/`factsVersion`.
+ */
 export const MAX_IDENTIFIER_LENGTH = 200;
 
 const SEVERITY_SET: ReadonlySet<string> = new Set(SEVERITIES);
@@ -45,10 +66,19 @@ const EVIDENCE_ALIASES: ReadonlyMap<string, EvidenceStrength> = new Map([
   ['very_high', 'strong'],
 ]);
 
-// RFC 3339 with a mandatory offset, as the contract promises.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-// Go's zero time.Time and the Unix epoch both mean "the engine did not set it".
-const ZERO_TIMES: ReadonlySet<number> = new Set([Date.parse('0001-01-01T00:00:00Z'), 0]);
+/**
+ * Normalises a whole schema-valid answer. Everything it returns can be stored by PostgreSQL:
+ * strings well-formed and free of NUL, identifiers bounded, times inside timestamptz's range,
+ * numbers finite. The version strings are repaired in place (NUL -> U+FFFD, cut to
+ * `MAX_IDENTIFIER_LENGTH`), because refusing the answer would only make the caller ask again for
+ * the same one; signals follow `normalizeSignals`. Pure.
+ */
+export function normalizeAnswer(answer: AnalyzeResponse, context: NormalizeContext): NormalizedAnswer {
+  const tally = emptyTally();
+  const detectorVersion = storableVersion(answer.detectorVersion, context.redact ?? null, tally);
+  const factsVersion = storableVersion(answer.factsVersion, context.redact ?? null, tally);
+  return { detectorVersion, factsVersion, ...normalizeInto(answer.signals, context, tally) };
+}
 
 /**
  * Applies the normalisation table (docs/architecture.md, "The risk engine wire contract") to
@@ -56,31 +86,51 @@ const ZERO_TIMES: ReadonlySet<number> = new Set([Date.parse('0001-01-01T00:00:00
  * are copied, never shared or interpreted.
  */
 export function normalizeSignals(raw: readonly RawSignal[], context: NormalizeContext): NormalizedSignals {
-  const nowIso = context.now.toISOString();
+  return normalizeInto(raw, context, emptyTally());
+}
 
+function normalizeInto(
+  raw: readonly RawSignal[],
+  context: NormalizeContext,
+  tally: NormalizationTally,
+): NormalizedSignals {
+  const nowIso = context.now.toISOString();
+  const redact = context.redact ?? null;
+  const { repaired } = tally;
   const signals: RiskSignal[] = [];
-  let dropped = 0;
-  let droppedPayloads = 0;
   for (const signal of raw) {
-    const subject = playerFor(trimmed(signal.subjectUserId), context.playerIds);
+    const subjectText = trimmed(signal.subjectUserId);
+    const subject = playerFor(subjectText, context.playerIds);
     if (subject === undefined) {
-      dropped++;
+      tally.droppedSignals[subjectText === '' ? 'no_subject' : 'unknown_subject']++;
       continue;
     }
-    const signalType = trimmed(signal.signalType) || DEFAULT_SIGNAL_TYPE;
-    const detectorKey = trimmed(signal.detectorKey) || null;
-    const detectorVersion = trimmed(signal.detectorVersion) || null;
-    const reasonCode = trimmed(signal.reasonCode) || DEFAULT_REASON_CODE;
-    if (!storableIdentifiers(signalType, detectorKey, detectorVersion, reasonCode)) {
-      dropped++;
+    // Repairs of a signal that is dropped after all are not counted: only what is kept was changed.
+    const repairs: TextRepairs = { ill_formed_string: 0, secret_redacted: 0 };
+    const signalType = repairText(trimmed(signal.signalType), redact, repairs) || DEFAULT_SIGNAL_TYPE;
+    const detectorKey = repairText(trimmed(signal.detectorKey), redact, repairs) || null;
+    const detectorVersion = repairText(trimmed(signal.detectorVersion), redact, repairs) || null;
+    const reasonCode = repairText(trimmed(signal.reasonCode), redact, repairs) || DEFAULT_REASON_CODE;
+    const unstorable = unstorableIdentifier(signalType, detectorKey, detectorVersion, reasonCode);
+    if (unstorable !== null) {
+      tally.droppedSignals[unstorable]++;
       continue;
     }
     let payload: Record<string, unknown> | null = null;
     if (signal.payload !== null && signal.payload !== undefined) {
-      const copy = copyPayload(signal.payload);
-      if (copy.ok) payload = copy.payload;
-      else droppedPayloads++;
+      const copy = copyPayload(signal.payload, redact);
+      if (copy.ok) {
+        payload = copy.payload;
+        repairs.ill_formed_string += copy.repairs.ill_formed_string;
+        repairs.secret_redacted += copy.repairs.secret_redacted;
+      } else {
+        tally.droppedPayloads[copy.problem]++;
+      }
     }
+    repaired.ill_formed_string += repairs.ill_formed_string;
+    repaired.secret_redacted += repairs.secret_redacted;
+    const at = readOccurredAt(signal.occurredAt);
+    if (at.kind === 'out_of_range') repaired.occurred_at_out_of_range++;
     signals.push({
       subjectUserId: subject,
       signalType,
@@ -90,12 +140,18 @@ export function normalizeSignals(raw: readonly RawSignal[], context: NormalizeCo
       evidenceStrength: normalizeEvidenceStrength(signal.evidenceStrength),
       reasonCode,
       recommendedQueue: signal.recommendedQueue ?? false,
-      score: signal.score ?? 0,
+      // -0 becomes 0, as PostgreSQL would store it.
+      score: signal.score || 0,
       payload,
-      occurredAt: normalizeOccurredAt(signal.occurredAt, nowIso),
+      occurredAt: at.kind === 'time' ? at.iso : nowIso,
     });
   }
-  return { signals, dropped, droppedPayloads };
+  return {
+    signals,
+    dropped: total(tally.droppedSignals),
+    droppedPayloads: total(tally.droppedPayloads),
+    counts: tally,
+  };
 }
 
 /** Trimmed, lower-cased severity; anything outside `low medium high critical` is `low`. */
@@ -109,25 +165,41 @@ export function normalizeEvidenceStrength(value: string | null | undefined): Evi
   return EVIDENCE_ALIASES.get(trimmed(value).toLowerCase()) ?? 'weak';
 }
 
-/** UTC ISO time of the signal; missing, zero or unparseable times become `nowIso`. */
+/** UTC ISO time of the signal; missing, zero, unparseable or unstorable times become `nowIso`. */
 export function normalizeOccurredAt(value: string | null | undefined, nowIso: string): string {
-  const text = trimmed(value);
-  const fast = canonicalUtc(text);
-  if (fast !== undefined) return fast === ZERO ? nowIso : fast;
-  if (!RFC3339.test(text)) return nowIso;
-  const at = Date.parse(text.replace(' ', 'T'));
-  if (Number.isNaN(at) || ZERO_TIMES.has(at)) return nowIso;
-  return new Date(at).toISOString();
+  const at = readOccurredAt(value);
+  return at.kind === 'time' ? at.iso : nowIso;
 }
 
 // Identifiers are columns of the dedupe index: a huge one would make PostgreSQL refuse the row
 // (index row too large) and a NUL cannot be stored in text at all; either would fail the write on
-// every retry, so such a signal is dropped and counted instead.
-function storableIdentifiers(...values: (string | null)[]): boolean {
+// every retry, so such a signal is dropped and counted instead. (A NUL is not replaced here, unlike
+// in the version strings: two different keys must not become one dedupe key.)
+function unstorableIdentifier(...values: (string | null)[]): SignalDropReason | null {
   for (const value of values) {
-    if (value !== null && (value.length > MAX_IDENTIFIER_LENGTH || value.includes('\u0000'))) return false;
+    if (value === null) continue;
+    if (value.length > MAX_IDENTIFIER_LENGTH) return 'identifier_too_long';
+    if (value.includes(NUL)) return 'identifier_nul';
   }
-  return true;
+  return null;
+}
+
+// The answer's own version strings are not dedupe keys (the run row keeps the detector version for
+// people to read), so they are repaired rather than refused.
+function storableVersion(value: string, redact: Redact | null, tally: NormalizationTally): string {
+  let text = repairText(value, redact, tally.repaired);
+  if (text.includes(NUL)) {
+    text = text.replaceAll(NUL, '\uFFFD');
+    tally.repaired.version_nul++;
+  }
+  if (text.length > MAX_IDENTIFIER_LENGTH) {
+    // Cut between code points: a cut inside a surrogate pair would leave a lone surrogate behind.
+    const high = text.charCodeAt(MAX_IDENTIFIER_LENGTH - 1);
+    const end = high >= 0xd800 && high <= 0xdbff ? MAX_IDENTIFIER_LENGTH - 1 : MAX_IDENTIFIER_LENGTH;
+    text = text.slice(0, end);
+    tally.repaired.version_too_long++;
+  }
+  return text;
 }
 
 // uuids are case-insensitive; a match keeps the spelling the request used.
@@ -137,47 +209,6 @@ function playerFor(subject: string, playerIds: ReadonlySet<string>): string | un
   const lower = subject.toLowerCase();
   for (const id of playerIds) if (id.toLowerCase() === lower) return id;
   return undefined;
-}
-
-const ZERO = '';
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-// Fast path for what engines usually send, `YYYY-MM-DDTHH:MM:SS[.fff]Z`: validated field by field
-// (Date.parse would roll 02-30 over into March) and rewritten without a Date round trip.
-// Returns undefined for anything else, ZERO for a zero time.
-function canonicalUtc(text: string): string | undefined {
-  const length = text.length;
-  if (length !== 20 && !(length >= 22 && length <= 30 && text[19] === '.')) return undefined;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
-    return undefined;
-  if (text[length - 1] !== 'Z') return undefined;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 7);
-  const day = digits(text, 8, 10);
-  const hour = digits(text, 11, 13);
-  const minute = digits(text, 14, 16);
-  const second = digits(text, 17, 19);
-  const fraction = length === 20 ? 0 : digits(text, 20, length - 1);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
-    return undefined;
-  }
-  if (second < 0 || second > 59 || fraction < 0) return undefined;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
-  const millis = length === 20 ? '000' : text.slice(20, Math.min(23, length - 1)).padEnd(3, '0');
-  if ((year === 1970 || year === 1) && ZERO_TIMES.has(Date.parse(text))) return ZERO;
-  return `${text.slice(0, 19)}.${millis}Z`;
-}
-
-// The non-negative integer spelled by text[start, end), or -1 if any character is not a digit.
-function digits(text: string, start: number, end: number): number {
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i) - 48;
-    if (code < 0 || code > 9) return -1;
-    value = value * 10 + code;
-  }
-  return value;
 }
 
 function trimmed(value: string | null | undefined): string {

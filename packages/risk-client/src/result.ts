@@ -1,3 +1,4 @@
+import type { NormalizationCounts } from './normalization-counts.js';
 import type { RiskSignal } from './signals.js';
 
 /** Why the engine could not answer; every reason except `rate_limited` counts against the breaker. */
@@ -18,10 +19,15 @@ export interface AnalyzeOk {
   readonly detectorVersion: string;
   readonly factsVersion: string;
   readonly signals: RiskSignal[];
-  /** Signals dropped by normalisation (no subject, or a subject who was not a player in the request). */
+  /**
+   * Signals dropped by normalisation (no subject, a subject who was not a player in the request, an
+   * identifier PostgreSQL could not store); the sum of `normalization.droppedSignals`.
+   */
   readonly droppedSignals: number;
-  /** Signals kept without their payload because it was too large, too deep or not JSON. */
+  /** Signals kept without their payload (too large, too deep, not JSON, NUL); the sum of `normalization.droppedPayloads`. */
   readonly droppedPayloads: number;
+  /** Every drop and in-place repair of this answer by named reason (see normalization-counts.ts). */
+  readonly normalization: NormalizationCounts;
   /** Wall time of the exchange, by the client's clock. */
   readonly latencyMs: number;
 }

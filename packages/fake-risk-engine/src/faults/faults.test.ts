@@ -1,7 +1,14 @@
 import { analyzeResponseSchema } from '@geoduels/risk-client/signals';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeRiskEngine, MAX_BODY_BYTES, startFakeRiskEngine } from '../index.js';
+import {
+  type FakeRiskEngine,
+  MAX_BODY_BYTES,
+  POISON_DETECTOR_KEY,
+  POISON_VARIANTS,
+  type PoisonVariant,
+  startFakeRiskEngine,
+} from '../index.js';
 import { ALICE, typicalMatch } from '../test-support/facts.js';
 import { send, testAgent } from '../test-support/http.js';
 
@@ -142,6 +149,40 @@ describe('fault injection', () => {
     expect(Object.hasOwn(parsed, '__proto__')).toBe(true);
     expect(Object.hasOwn(parsed.signals[0]!.payload, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('sends poison answers: schema-valid, about a player of the request, carrying what PostgreSQL cannot store', async () => {
+    for (const variant of POISON_VARIANTS) engine.setFault({ kind: 'poison', variant, times: 1 });
+    const answers = new Map<PoisonVariant, { detectorVersion: string; signals: Record<string, unknown>[] }>();
+    for (const variant of POISON_VARIANTS) {
+      const reply = await analyze();
+      expect(reply.status, variant).toBe(200);
+      const parsed = analyzeResponseSchema.safeParse(reply.json());
+      expect(parsed.success, variant).toBe(true);
+      answers.set(variant, parsed.data as never);
+    }
+    expect(engine.faults()).toEqual([]);
+    const signal = (variant: PoisonVariant) => answers.get(variant)!.signals[0]!;
+    for (const variant of POISON_VARIANTS) {
+      expect(answers.get(variant)!.signals, variant).toHaveLength(1);
+      expect(signal(variant), variant).toMatchObject({
+        subjectUserId: ALICE,
+        detectorKey: POISON_DETECTOR_KEY,
+        severity: 'high',
+        recommendedQueue: true,
+      });
+    }
+    expect(signal('zero_year_time').occurredAt).toBe('0000-01-01T00:00:00Z');
+    expect(signal('past_year_9999_time').occurredAt).toBe('9999-12-31T23:30:00-01:00');
+    expect(signal('lone_surrogate_reason').reasonCode).toBe('lone_surrogate_\ud800_reason');
+    expect(signal('lone_surrogate_type').signalType).toBe('gameplay_\ud800');
+    expect(signal('lone_surrogate_payload').payload).toEqual({ note: 'bad \ud800 text', ok: 1 });
+    expect(answers.get('nul_detector_version')!.detectorVersion).toBe('fake-1.0.0\u0000');
+    expect(Object.keys(signal('nul_payload_key').payload as object)).toEqual(['bad\u0000key', 'ok']);
+    // The lone surrogates travel as JSON escapes: as raw UTF-8 they could not be encoded at all.
+    engine.setFault({ kind: 'poison', variant: 'lone_surrogate_reason', times: 1 });
+    const wire = await analyze();
+    expect(wire.text).toContain('lone_surrogate_\\ud800_reason');
   });
 
   it('runs faults in order, latency stacking in front of the next fault, until cleared when no count is given', async () => {

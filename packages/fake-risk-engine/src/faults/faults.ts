@@ -2,6 +2,28 @@
 export const HOSTILE_VARIANTS = ['deep_nesting', 'huge_strings', 'wrong_types', 'proto_keys'] as const;
 export type HostileVariant = (typeof HOSTILE_VARIANTS)[number];
 
+/**
+ * Schema-valid answers PostgreSQL cannot store as sent (the review of issue 13): the client must
+ * repair or drop what they carry, so the match is still settled with one engine call.
+ */
+export const POISON_VARIANTS = [
+  /** A signal `occurredAt` of `0000-01-01T00:00:00Z` (year 0: JavaScript reads it, PostgreSQL does not). */
+  'zero_year_time',
+  /** A signal `occurredAt` that its offset pushes past year 9999 (`9999-12-31T23:30:00-01:00`). */
+  'past_year_9999_time',
+  /** A lone surrogate (`"\ud800"`) in the signal's `reasonCode`. */
+  'lone_surrogate_reason',
+  /** A lone surrogate in the signal's `signalType`. */
+  'lone_surrogate_type',
+  /** A lone surrogate in a string of the signal's payload. */
+  'lone_surrogate_payload',
+  /** A NUL (`"\u0000"`) in the answer's top-level `detectorVersion`. */
+  'nul_detector_version',
+  /** A NUL in a key of the signal's payload. */
+  'nul_payload_key',
+] as const;
+export type PoisonVariant = (typeof POISON_VARIANTS)[number];
+
 /** Which routes a fault applies to: `/v1/analyze` only (default) or the health routes too. */
 export type FaultScope = 'analyze' | 'all';
 
@@ -28,7 +50,9 @@ export type FaultBehaviour =
   /** Closes the listener and every open socket; back up after `forMs` when given (else call `up()`). */
   | { kind: 'down'; forMs?: number }
   /** Answers 200 with a parseable but hostile body. */
-  | { kind: 'hostile'; variant: HostileVariant };
+  | { kind: 'hostile'; variant: HostileVariant }
+  /** Answers 200 with a schema-valid body PostgreSQL cannot store as sent (one poisoned signal). */
+  | { kind: 'poison'; variant: PoisonVariant };
 
 /** A fault to switch on: applies to the next `times` requests of its scope, or until cleared. */
 export type FaultSpec = FaultBehaviour & { times?: number; scope?: FaultScope };

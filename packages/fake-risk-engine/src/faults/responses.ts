@@ -4,6 +4,7 @@ import { DETECTOR_VERSION } from '../detectors/index.js';
 import { sendError, sendJson } from '../respond.js';
 import type { FaultBehaviour } from './faults.js';
 import { hostileBody } from './hostile-bodies.js';
+import { poisonBody } from './poison-bodies.js';
 
 /** The response-size limit of the contract; the oversized fault exceeds it. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -87,8 +88,11 @@ export function writeFault(fault: FaultBehaviour, res: ServerResponse, subject?:
       res.write(body.subarray(0, body.length >> 1), () => res.socket?.resetAndDestroy());
       return;
     }
-    case 'hostile': {
-      const body = hostileBody(fault.variant, subject ?? PLACEHOLDER_SUBJECT);
+    case 'hostile':
+    case 'poison': {
+      const player = subject ?? PLACEHOLDER_SUBJECT;
+      const body =
+        fault.kind === 'hostile' ? hostileBody(fault.variant, player) : poisonBody(fault.variant, player);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
       return;

@@ -1,4 +1,10 @@
-import { type FaultSpec, HOSTILE_VARIANTS, type HostileVariant } from './faults.js';
+import {
+  type FaultSpec,
+  HOSTILE_VARIANTS,
+  type HostileVariant,
+  POISON_VARIANTS,
+  type PoisonVariant,
+} from './faults.js';
 
 /** The outcome of reading a fault from JSON: the fault, or the field that was wrong and why. */
 export type ParsedFault = { ok: true; fault: FaultSpec } | { ok: false; field: string; detail: string };
@@ -38,6 +44,10 @@ function checkBehaviour(o: Record<string, unknown>): Check {
       return HOSTILE_VARIANTS.includes(o['variant'] as HostileVariant)
         ? fine
         : bad('variant', `must be one of ${HOSTILE_VARIANTS.join(', ')}`);
+    case 'poison':
+      return POISON_VARIANTS.includes(o['variant'] as PoisonVariant)
+        ? fine
+        : bad('variant', `must be one of ${POISON_VARIANTS.join(', ')}`);
     case 'hang':
     case 'unauthorized':
     case 'malformed_json':
