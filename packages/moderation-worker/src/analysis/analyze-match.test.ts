@@ -292,7 +292,7 @@ describe('analysing a match', () => {
     const matchId = newMatch();
     // The store keeps the first sighting and counts the attempts.
     let attempts = 0;
-    store.script.recordRun = () => ({ attempts: ++attempts, firstSeenAt: T0 });
+    store.script.recordRun = () => ({ attempts: ++attempts, firstSeenAt: T0, status: 'deferred' });
     engine.setFault({ kind: 'status', code: 500 });
     let clock = T0;
     const flow = deps(client(), () => clock, 24 * 3_600_000);

@@ -101,7 +101,7 @@ describe('direct match reads and writes', () => {
       'WITH batch',
     ]);
     const deferral = { matchId, status: 'deferred', lastFailure: 'http_5xx', now: T0 } as const;
-    expect(await spent(() => store.recordRun(deferral))).toEqual(['INSERT INTO']);
+    expect(await spent(() => store.recordRun(deferral))).toEqual(['WITH written']);
     expect(await spent(() => store.abandonRun(matchId, 'http_5xx', T0))).toEqual([
       'UPDATE risk_analysis_runs',
     ]);

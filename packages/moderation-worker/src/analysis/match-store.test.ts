@@ -418,6 +418,7 @@ describe('the PostgreSQL match store', () => {
     expect(await store.recordRun({ matchId, status: 'deferred', lastFailure: 'http_5xx', now: T0 })).toEqual({
       attempts: 1,
       firstSeenAt: T0,
+      status: 'deferred',
     });
     expect(await runRow(matchId)).toMatchObject({
       status: 'deferred',
@@ -440,7 +441,7 @@ describe('the PostgreSQL match store', () => {
       const now = new Date(T0.getTime() + hours * 3_600_000);
       runs.push(await store.recordRun({ matchId, status: 'deferred', lastFailure: 'http_5xx', now }));
     }
-    expect(runs).toEqual([1, 2, 3].map((attempts) => ({ attempts, firstSeenAt: T0 })));
+    expect(runs).toEqual([1, 2, 3].map((attempts) => ({ attempts, firstSeenAt: T0, status: 'deferred' })));
     const at = new Date(T0.getTime() + 24 * 3_600_000);
     expect(await store.abandonRun(matchId, 'breaker_open', at)).toBe(true);
     expect(await runRow(matchId)).toMatchObject({
