@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
 import { startOutboxDelivery } from '../notifications/delivery.js';
+import { matchSummaryDedupeKey } from '../notifications/outbox-payload.js';
 import { fixedWebhookUrl } from '../notifications/webhook-url-source.js';
 import {
   captureLogger,
@@ -269,7 +270,7 @@ describe('review notifications of one match', () => {
     const summary = await db.pool.query(
       `SELECT payload_json->>'moreSignals' AS more, payload_json->>'matchId' AS match_id FROM notification_outbox
        WHERE dedupe_key = $1`,
-      [`moderation_match:${matchId}:more_signals`],
+      [matchSummaryDedupeKey(matchId)],
     );
     expect(summary.rows).toEqual([{ more: '5', match_id: matchId }]);
 
