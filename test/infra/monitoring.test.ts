@@ -405,14 +405,18 @@ describe('a fresh worker process', () => {
           'deferred',
           'abandoned',
           'rejected',
+          'unstorable',
+          'skipped_invalid_request',
+          'already_analyzed',
           'invalid',
           'error',
         ],
       ],
       moderation_analysis_jobs_failed_total: [
         'reason',
-        ['rejected', 'abandoned', 'invalid', 'retries_exhausted'],
+        ['rejected', 'abandoned', 'invalid', 'unstorable', 'retries_exhausted'],
       ],
+      moderation_db_write_conflict_retries_total: ['sqlstate', ['40001', '40P01']],
       moderation_signals_stored_total: ['severity', ['low', 'medium', 'high', 'critical']],
       moderation_notifications_failed_total: [
         'reason',
@@ -425,6 +429,7 @@ describe('a fresh worker process', () => {
       for (const each of values)
         expect(value(name, { [label]: each }), `${name}{${label}="${each}"}`).toBe(0);
     }
+    expect(value('moderation_unstorable_matches_total'), 'moderation_unstorable_matches_total').toBe(0);
     for (const state of ['disabled', 'closed', 'open', 'half_open']) {
       expect(value('moderation_risk_engine_breaker_state', { state }), state).toBe(
         state === 'disabled' ? 1 : 0,

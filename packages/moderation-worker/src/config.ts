@@ -47,6 +47,11 @@ export interface WorkerConfig {
   /** MODERATION_WEBHOOK_URL (a secret); null: site_settings `moderation_settings.discordWebhookUrl` decides. */
   webhookUrl: string | null;
   notifyConcurrency: number;
+  /**
+   * Review notifications one analysed match writes at most; the rest become one summary row
+   * (MODERATION_MAX_NOTIFICATIONS_PER_MATCH, default 5, 1 to 100).
+   */
+  maxNotificationsPerMatch: number;
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
   discovery: DiscoverySettings;
@@ -80,6 +85,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
     webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
+    maxNotificationsPerMatch: integer(env, 'MODERATION_MAX_NOTIFICATIONS_PER_MATCH', 5, 1, 100),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     discovery: discoverySettingsFromEnv(env),
     tracing: tracingSettingsFromEnv(env),

@@ -38,7 +38,12 @@ export {
 } from './db/migrate.js';
 export { MIGRATIONS_DIR } from './db/migration-files.js';
 export { MigrationError, type MigrationErrorKind } from './errors.js';
-export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
+export {
+  matchSummaryDedupeKey,
+  type QueuedSignalPayload,
+  SIGNAL_QUEUED,
+  signalDedupeKey,
+} from './notifications/outbox-payload.js';
 export {
   type PlayerReportInput,
   type PlayerReportResult,

@@ -107,6 +107,13 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       store: batchedMatchStore(db, {
         maxBatch: config.batchSize,
         onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
+        maxNotificationsPerMatch: config.maxNotificationsPerMatch,
+        conflictRetry: {
+          onRetry: (sqlstate, attempt) => {
+            metrics.writeConflictRetries.inc({ sqlstate });
+            logger.debug({ sqlstate, attempt }, 'analysed-match write lost a lock race; writing it again');
+          },
+        },
       }),
       analyzer: timeEngineCalls(client, metrics.engineDuration),
       now,

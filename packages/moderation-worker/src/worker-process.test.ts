@@ -21,6 +21,7 @@ import {
   eventually,
   type LogLine,
   seedMatch,
+  within,
 } from './test-support/worker-harness.js';
 
 const TOKEN = 'process-secret-token-4711';
@@ -52,6 +53,26 @@ function spawnCli(args: string[], env: Record<string, string>): Spawned {
     stderr: () => child.logs.textOf('stderr'),
     exit: child.exited.then((exit) => exit.code),
   };
+}
+
+/**
+ * /health/ready as the draining worker answers it, within `ms`. A worker that exits instead of
+ * draining (its active job cut short) fails this at once, saying so, rather than at the test timeout.
+ */
+async function readinessWhileDraining(worker: Spawned, port: number, ms: number) {
+  let exitCode: number | null | undefined;
+  void worker.exit.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    if (response) return { status: response.status, body: await response.json() };
+    if (exitCode !== undefined)
+      throw new Error(`the worker exited (code ${exitCode}) on SIGTERM without answering as draining`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`/health/ready did not answer within ${ms} ms of SIGTERM`);
 }
 
 function logLines(text: string): LogLine[] {
@@ -108,16 +129,15 @@ describe('the moderation-worker process', () => {
     // The engine holds the request: the job is active when the signal arrives.
     await eventually(async () => (engine.requestCount() > 0 ? true : undefined));
     worker.child.signal('SIGTERM');
-    const ready = await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${started.port}/health/ready`).catch(() => undefined);
-      if (!response) return undefined;
-      return { status: response.status, body: await response.json() };
-    });
+    const ready = await readinessWhileDraining(worker, started.port as number, 10_000);
     expect(ready).toMatchObject({ status: 503, body: { draining: true, ready: false } });
-    expect(await worker.exit).toBe(0);
+    // The one active job takes 1.5 s at the engine; the drain may take 20 s, the test allows 10.
+    expect(await within(worker.exit, 10_000, 'the worker exiting once its active job finished')).toBe(0);
 
     const run = await db.pool.query('SELECT status FROM risk_analysis_runs WHERE match_id = $1', [MATCH]);
-    expect(run.rows).toEqual([{ status: 'analyzed' }]);
+    expect(run.rows, 'the job active at SIGTERM must finish during the drain').toEqual([
+      { status: 'analyzed' },
+    ]);
     const output = worker.stdout() + worker.stderr();
     expect(output).toContain('"msg":"stopped"');
     expect(output).not.toContain(TOKEN);

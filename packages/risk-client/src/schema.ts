@@ -9,6 +9,11 @@ const uuid = z.guid();
 const int = z.number().int();
 const time = z.iso.datetime({ offset: true });
 
+/** Players one analyze request carries at most (contract v1): the engine refuses more. */
+export const MAX_REQUEST_PLAYERS = 64;
+/** Events of one player an analyze request carries at most (contract v1: the newest 50). */
+export const MAX_PLAYER_EVENTS = 50;
+
 /** One ranked guess event of a player, as sent to the engine. */
 export const guessEventSchema = z.object({
   matchId: uuid,
@@ -25,7 +30,7 @@ export const playerFactsSchema = z.object({
   userId: uuid,
   currentRating: int.optional(),
   rankedGames: int.nonnegative().optional(),
-  events: z.array(guessEventSchema).max(50),
+  events: z.array(guessEventSchema).max(MAX_PLAYER_EVENTS),
 });
 export type PlayerFacts = z.infer<typeof playerFactsSchema>;
 
@@ -35,7 +40,7 @@ export const analyzeRequestSchema = z.object({
   matchId: uuid,
   factsVersion: z.literal(FACTS_VERSION),
   generatedAt: time,
-  players: z.array(playerFactsSchema).min(1).max(64),
+  players: z.array(playerFactsSchema).min(1).max(MAX_REQUEST_PLAYERS),
 });
 export type AnalyzeRequest = z.infer<typeof analyzeRequestSchema>;
 

@@ -3,6 +3,7 @@
 import type { FakeRiskEngine } from '@geoduels/fake-risk-engine';
 import type { RiskClient } from '@geoduels/risk-client';
 import { FACTS_VERSION, type GuessEvent } from '@geoduels/risk-client/signals';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type InMemoryMatchStore, inMemoryMatchStore } from '../test-support/in-memory-match-store.js';
 import { sampleAnswer } from '../test-support/sample-answer.js';
@@ -292,7 +293,7 @@ describe('analysing a match', () => {
     const matchId = newMatch();
     // The store keeps the first sighting and counts the attempts.
     let attempts = 0;
-    store.script.recordRun = () => ({ attempts: ++attempts, firstSeenAt: T0 });
+    store.script.recordRun = () => ({ attempts: ++attempts, firstSeenAt: T0, status: 'deferred' });
     engine.setFault({ kind: 'status', code: 500 });
     let clock = T0;
     const flow = deps(client(), () => clock, 24 * 3_600_000);
@@ -337,4 +338,56 @@ describe('analysing a match', () => {
     };
     await expect(analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 })).rejects.toBe(failure);
   });
+
+  it('settles a match whose write PostgreSQL refuses with a data error (SQLSTATE 22) as unstorable, once', async () => {
+    const matchId = newMatch();
+    detector.signals = [{ subjectUserId: A, reasonCode: 'unwritten', severity: 'high', score: 1 }];
+    store.script.storeAnalysis = () => {
+      throw databaseError('22P05', 'unsupported Unicode escape sequence');
+    };
+    const outcome = await analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 });
+    expect(outcome).toEqual({
+      kind: 'unstorable',
+      sqlstate: '22P05',
+      detail: '22P05: unsupported Unicode escape sequence',
+    });
+    expect(runRecords()).toEqual([
+      { matchId, status: 'unstorable', lastFailure: '22P05: unsupported Unicode escape sequence', now: T0 },
+    ]);
+  });
+
+  it('lets any other PostgreSQL error of the write propagate (a lock race, the server going away)', async () => {
+    const matchId = newMatch();
+    detector.signals = [{ subjectUserId: A, reasonCode: 'unwritten', severity: 'high', score: 1 }];
+    for (const code of ['40P01', '57P01', '23514']) {
+      const failure = databaseError(code, 'not a data error');
+      store.script.storeAnalysis = () => {
+        throw failure;
+      };
+      await expect(analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 })).rejects.toBe(failure);
+    }
+    expect(runRecords()).toEqual([]);
+  });
+
+  it('sends no request with more players than the contract allows, and records the named reason', async () => {
+    const matchId = newMatch();
+    const facts = store.script.facts.get(matchId)!;
+    if (facts.kind !== 'facts') throw new Error('the match has facts');
+    const players = Array.from({ length: 65 }, (_, i) => ({
+      userId: `31000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      events: [guess(matchId, 1000, 3000, 0.2)],
+    }));
+    store.script.facts.set(matchId, { kind: 'facts', request: { ...facts.request, players } });
+    const outcome = await analyzeMatch(deps(client()), { matchId, enqueuedAt: T0 });
+    expect(outcome).toMatchObject({ kind: 'skipped_invalid_request', reason: 'too_many_players' });
+    expect(engine.requestCount()).toBe(0);
+    expect(store.methods()).toEqual(['loadFacts', 'recordRun']);
+  });
 });
+
+/** A PostgreSQL error as node-postgres raises it, with its SQLSTATE. */
+function databaseError(code: string, message: string): pg.DatabaseError {
+  const error = new pg.DatabaseError(message, message.length, 'error');
+  error.code = code;
+  return error;
+}

@@ -3,6 +3,8 @@ import type { AnalyzeRequest } from '@geoduels/risk-client/signals';
 import type { StoredSignalCount } from '../runtime/metrics.js';
 import { deferralExpired } from './deferral.js';
 import type { MatchStore } from './match-store.js';
+import { type UnsendableReason, unsendableRequest } from './request-contract.js';
+import { describeDataError, isDataError } from './store-error.js';
 
 /** Why the engine could not answer (the client's `unavailable` reasons). */
 export type UnavailableReason = Extract<AnalyzeResult, { status: 'unavailable' }>['reason'];
@@ -44,13 +46,21 @@ export type MatchOutcome =
     }
   | { kind: 'skipped_disabled' }
   | { kind: 'skipped_no_facts'; reason: 'unknown_match' | 'no_ranked_events' }
+  /** The request breaks the engine's contract (e.g. more than 64 players): not sent, settled. */
+  | { kind: 'skipped_invalid_request'; reason: UnsendableReason; detail: string }
   | { kind: 'deferred'; reason: UnavailableReason; retryAfterMs?: number; attempts: number }
   | { kind: 'abandoned'; reason: UnavailableReason; attempts: number }
-  | { kind: 'rejected'; httpStatus: number; detail: string };
+  /** The engine was unavailable, but an earlier delivery had analysed the match: the run stays analyzed. */
+  | { kind: 'already_analyzed'; reason: UnavailableReason }
+  | { kind: 'rejected'; httpStatus: number; detail: string }
+  /** PostgreSQL refused the engine's answer with a data error (SQLSTATE class 22): settled, never retried. */
+  | { kind: 'unstorable'; sqlstate: string; detail: string };
 
 /**
  * Analyses one match: the facts read, the engine call, then the write. Store errors propagate
- * (the queue retries them); every engine outcome is a value.
+ * (the queue retries them), except a data error from the analysed-match write, which settles the
+ * match as `unstorable`; every engine outcome is a value. A request outside the engine's contract
+ * is not sent.
  */
 export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Promise<MatchOutcome> {
   const { store } = deps;
@@ -60,25 +70,23 @@ export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Pro
     await store.recordRun({ matchId, status: 'skipped_no_facts', lastFailure: facts.kind, now: deps.now() });
     return { kind: 'skipped_no_facts', reason: facts.kind };
   }
+  const unsendable = unsendableRequest(facts.request);
+  if (unsendable !== null) {
+    await store.recordRun({
+      matchId,
+      status: 'skipped_invalid_request',
+      lastFailure: unsendable.detail,
+      now: deps.now(),
+    });
+    return { kind: 'skipped_invalid_request', ...unsendable };
+  }
   const result = await deps.analyzer.analyze(
     facts.request,
     work.requestId === undefined ? {} : { requestId: work.requestId },
   );
   switch (result.status) {
-    case 'ok': {
-      const stored = await store.storeAnalysis({
-        matchId,
-        detectorVersion: result.detectorVersion,
-        signals: result.signals,
-        now: deps.now(),
-      });
-      return {
-        kind: 'analyzed',
-        ...stored,
-        droppedSignals: result.droppedSignals,
-        detectorVersion: result.detectorVersion,
-      };
-    }
+    case 'ok':
+      return storeAnswer(deps, matchId, result);
     case 'disabled':
       await store.recordRun({ matchId, status: 'skipped_disabled', lastFailure: null, now: deps.now() });
       return { kind: 'skipped_disabled' };
@@ -90,6 +98,43 @@ export async function analyzeMatch(deps: AnalyzeMatchDeps, work: MatchWork): Pro
     case 'unavailable':
       return defer(deps, work, result.reason, result.retryAfterMs);
   }
+}
+
+async function storeAnswer(
+  deps: AnalyzeMatchDeps,
+  matchId: string,
+  result: Extract<AnalyzeResult, { status: 'ok' }>,
+): Promise<MatchOutcome> {
+  let stored: Awaited<ReturnType<MatchStore['storeAnalysis']>>;
+  try {
+    stored = await deps.store.storeAnalysis({
+      matchId,
+      detectorVersion: result.detectorVersion,
+      signals: result.signals,
+      now: deps.now(),
+    });
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    return settleUnstorable(deps, matchId, error);
+  }
+  return {
+    kind: 'analyzed',
+    ...stored,
+    droppedSignals: result.droppedSignals,
+    detectorVersion: result.detectorVersion,
+  };
+}
+
+// The answer can never be stored: retrying would call the engine again for the same refusal, so
+// the run records what PostgreSQL refused and the match is settled.
+async function settleUnstorable(
+  deps: AnalyzeMatchDeps,
+  matchId: string,
+  error: unknown,
+): Promise<MatchOutcome> {
+  const refused = describeDataError(error);
+  await deps.store.recordRun({ matchId, status: 'unstorable', lastFailure: refused.detail, now: deps.now() });
+  return { kind: 'unstorable', ...refused };
 }
 
 async function defer(
@@ -105,6 +150,7 @@ async function defer(
     lastFailure: reason,
     now,
   });
+  if (run.status === 'analyzed') return { kind: 'already_analyzed', reason };
   if (deferralExpired(run.firstSeenAt, work.enqueuedAt, now, deps.maxDeferMs)) {
     await deps.store.abandonRun(work.matchId, reason, now);
     return { kind: 'abandoned', reason, attempts: run.attempts };

@@ -1,10 +1,12 @@
 import type { RiskSignal } from '@geoduels/risk-client/signals';
 import type { TempDatabase } from '@geoduels/test-support';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
 import { createMigratedDatabase, seedMatch } from '../test-support/worker-harness.js';
+import { DEFAULT_CONFLICT_ATTEMPTS } from './conflict-retry.js';
 import { batchedMatchStore, directMatchStore } from './match-io.js';
 import type { AnalysisToStore } from './match-store.js';
+import { isDataError, sqlState } from './store-error.js';
 
 let temp: TempDatabase;
 let db: Database;
@@ -18,8 +20,10 @@ const MATCHES = Array.from(
 const EMPTY_MATCH = '52000000-0000-4000-8000-0000000000ee';
 const UNKNOWN_MATCH = '52000000-0000-4000-8000-0000000000ff';
 
-// Statements sent through the pool, by their first words; the pool is otherwise the real one.
+// Statements sent through the pool, by their first words, and their parameters; the pool is
+// otherwise the real one.
 const statements: string[] = [];
+const parameters: unknown[][] = [];
 let counted: Database;
 
 beforeAll(async () => {
@@ -37,6 +41,7 @@ beforeAll(async () => {
       if (property !== 'query') return Reflect.get(target, property, receiver);
       return (config: { text: string }, values?: unknown[]) => {
         statements.push(config.text.trim().split(/\s+/).slice(0, 2).join(' '));
+        parameters.push((config as { values?: unknown[] }).values ?? values ?? []);
         return target.query(config as never, values as never);
       };
     },
@@ -49,6 +54,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   statements.length = 0;
+  parameters.length = 0;
   await db.pool.query('TRUNCATE moderation_signals, notification_outbox, risk_analysis_runs');
 });
 
@@ -101,7 +107,7 @@ describe('direct match reads and writes', () => {
       'WITH batch',
     ]);
     const deferral = { matchId, status: 'deferred', lastFailure: 'http_5xx', now: T0 } as const;
-    expect(await spent(() => store.recordRun(deferral))).toEqual(['INSERT INTO']);
+    expect(await spent(() => store.recordRun(deferral))).toEqual(['WITH written']);
     expect(await spent(() => store.abandonRun(matchId, 'http_5xx', T0))).toEqual([
       'UPDATE risk_analysis_runs',
     ]);
@@ -201,5 +207,93 @@ describe('batched match reads and writes', () => {
     const facts = await Promise.all(MATCHES.map((m) => io.loadFacts(m, T0)));
     expect(facts.every((f) => f.kind === 'facts')).toBe(true);
     expect(statements).toEqual(['WITH active_season', 'WITH active_season']);
+  });
+});
+
+describe('the analysed-match write under faults', () => {
+  it('stores the batch-mates of a match whose answer PostgreSQL refuses (a data error), failing only that match', async () => {
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
+    const results = await Promise.allSettled([
+      io.storeAnalysis(analysis(MATCHES[0]!, [signal(PLAYER_A, 'fast')])),
+      io.storeAnalysis(
+        analysis(MATCHES[1]!, [signal(PLAYER_A, 'fast', { occurredAt: '0000-01-01T00:00:00Z' })]),
+      ),
+      io.storeAnalysis(analysis(MATCHES[2]!, [signal(PLAYER_B, 'bad\ud800code')])),
+      io.storeAnalysis(analysis(MATCHES[3]!, [signal(PLAYER_B, 'fast')])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    for (const refused of [results[1], results[2]] as PromiseRejectedResult[]) {
+      expect(isDataError(refused.reason)).toBe(true);
+    }
+    const rows = await storedRows();
+    expect(rows.runs.map((r) => r.match_id)).toEqual([MATCHES[0], MATCHES[3]]);
+    expect(rows.signals.map((r) => r.match_id)).toEqual([MATCHES[0], MATCHES[3]]);
+  });
+
+  it('writes the matches of a batch in match-id order whatever order they arrived in', async () => {
+    const io = batchedMatchStore(counted, { maxBatch: 32 });
+    const arrival = [MATCHES[4]!, MATCHES[0]!, MATCHES[5]!, MATCHES[2]!, MATCHES[1]!];
+    await Promise.all(arrival.map((m) => io.storeAnalysis(analysis(m, [signal(PLAYER_A, 'fast')]))));
+    expect(statements).toEqual(['WITH batch']);
+    const written = (JSON.parse(parameters[0]![0] as string) as { matchId: string }[]).map((m) => m.matchId);
+    expect(written).toEqual([...arrival].sort());
+  });
+
+  describe('a lost lock race', () => {
+    // A trigger on the worker's own run table that fails the first `times` writes with `sqlstate`:
+    // a sequence counts them, since the failed transaction's own writes are rolled back.
+    async function loseRaces(sqlstate: string, times: number) {
+      await db.pool.query(`
+        CREATE SEQUENCE IF NOT EXISTS lost_races;
+        SELECT setval('lost_races', 1, false);
+        CREATE OR REPLACE FUNCTION lose_race() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF nextval('lost_races') <= TG_ARGV[1]::int THEN
+            RAISE EXCEPTION 'staged lock race' USING ERRCODE = TG_ARGV[0];
+          END IF;
+          RETURN NEW;
+        END $$;
+        DROP TRIGGER IF EXISTS lose_race ON risk_analysis_runs;
+        CREATE TRIGGER lose_race BEFORE INSERT ON risk_analysis_runs
+          FOR EACH STATEMENT EXECUTE FUNCTION lose_race('${sqlstate}', '${times}');`);
+    }
+    afterEach(async () => {
+      await db.pool.query('DROP TRIGGER IF EXISTS lose_race ON risk_analysis_runs');
+    });
+
+    for (const sqlstate of ['40001', '40P01']) {
+      it(`writes the batch again inside the job after ${sqlstate}, once, and is told so`, async () => {
+        await loseRaces(sqlstate, 1);
+        const retries: Array<[string, number]> = [];
+        const io = batchedMatchStore(counted, {
+          maxBatch: 32,
+          conflictRetry: { onRetry: (state, attempt) => retries.push([state, attempt]) },
+        });
+        const results = await Promise.all(
+          [MATCHES[0]!, MATCHES[1]!].map((m) => io.storeAnalysis(analysis(m, [signal(PLAYER_A, 'fast')]))),
+        );
+        expect(results.map((r) => r.signalCount)).toEqual([1, 1]);
+        expect(retries).toEqual([[sqlstate, 1]]);
+        // The batch, then the same batch again: no one-by-one isolation for a lost race.
+        expect(statements).toEqual(['WITH batch', 'WITH batch']);
+        const rows = await storedRows();
+        expect(rows.runs.map((r) => [r.match_id, r.status, r.attempts])).toEqual([
+          [MATCHES[0], 'analyzed', 1],
+          [MATCHES[1], 'analyzed', 1],
+        ]);
+      });
+    }
+
+    it('gives up after a bounded number of attempts, with the conflict as it came', async () => {
+      await loseRaces('40P01', 1_000);
+      const retries: number[] = [];
+      const io = directMatchStore(counted, {
+        conflictRetry: { onRetry: (_, attempt) => retries.push(attempt) },
+      });
+      const error = await io.storeAnalysis(analysis(MATCHES[0]!, [signal(PLAYER_A, 'fast')])).catch((e) => e);
+      expect(sqlState(error)).toBe('40P01');
+      expect(retries).toEqual(Array.from({ length: DEFAULT_CONFLICT_ATTEMPTS - 1 }, (_, i) => i + 1));
+      expect(statements).toHaveLength(DEFAULT_CONFLICT_ATTEMPTS);
+    });
   });
 });

@@ -4,19 +4,28 @@
 
 import type { Database } from '../db/pool.js';
 import { Batcher } from '../lib/batcher.js';
+import { type ConflictRetry, retryConflicts } from './conflict-retry.js';
 import { loadMatchesFacts, loadMatchFacts, type MatchFacts } from './facts.js';
 import {
   type AnalysisToStore,
   abandonRun,
+  DEFAULT_MAX_NOTIFICATIONS_PER_MATCH,
   type MatchStore,
   recordRun,
   type StoredAnalysis,
   storeAnalyses,
-  storeAnalysis,
 } from './match-store.js';
 
+/** How the analysed-match write of either store behaves. */
+export interface WriteOptions {
+  /** Review notifications per match at most, then one summary row (MODERATION_MAX_NOTIFICATIONS_PER_MATCH; default 5). */
+  maxNotificationsPerMatch?: number;
+  /** The write run again at once after a deadlock or serialization failure (bounded; see conflict-retry.ts). */
+  conflictRetry?: ConflictRetry;
+}
+
 /** How far {@link batchedMatchStore} gathers. */
-export interface BatchingOptions {
+export interface BatchingOptions extends WriteOptions {
   /** Matches per statement at most (MODERATION_WORKER_BATCH_SIZE). */
   maxBatch: number;
   /**
@@ -30,7 +39,8 @@ export interface BatchingOptions {
 }
 
 /** One statement per call: for tests and tools that analyse one match at a time. */
-export function directMatchStore(db: Database): MatchStore {
+export function directMatchStore(db: Database, options: WriteOptions = {}): MatchStore {
+  const write = analysedMatchWrite(db, options);
   return {
     loadFacts: (matchId, now, onStatement) => {
       onStatement?.(1);
@@ -38,7 +48,7 @@ export function directMatchStore(db: Database): MatchStore {
     },
     storeAnalysis: (analysis, onStatement) => {
       onStatement?.(1);
-      return storeAnalysis(db, analysis);
+      return write([analysis]).then(([stored]) => stored!);
     },
     recordRun: (record) => recordRun(db, record),
     abandonRun: (matchId, reason, now) => abandonRun(db, matchId, reason, now),
@@ -47,8 +57,10 @@ export function directMatchStore(db: Database): MatchStore {
 
 /**
  * Gathers the facts reads and analysed-match writes of concurrent jobs into batched statements (see
- * batcher.ts): a batch of several that fails is retried one match at a time, so a bad match fails
- * only its own job. Run records stay one statement each: they are the rare path.
+ * batcher.ts): a batch of several that fails is retried one match at a time, so a bad match (an
+ * answer PostgreSQL refuses) fails only its own job and its batch-mates are stored. A lost lock race
+ * is retried whole first (analysedMatchWrite). Run records stay one statement each: they are the
+ * rare path.
  */
 export function batchedMatchStore(db: Database, options: BatchingOptions): MatchStore {
   const slots = { maxBatch: options.maxBatch, maxInFlight: options.maxInFlight ?? 1 };
@@ -66,13 +78,24 @@ export function batchedMatchStore(db: Database, options: BatchingOptions): Match
   const writes = new Batcher<AnalysisToStore, StoredAnalysis>({
     ...slots,
     onBatch: (size) => options.onBatch?.('store', size),
-    run: (analyses) => storeAnalyses(db, analyses),
+    run: analysedMatchWrite(db, options),
     // A statement may upsert a run row once: the same match twice waits for the next batch.
     key: (analysis) => analysis.matchId.toLowerCase(),
   });
   return {
-    ...directMatchStore(db),
+    ...directMatchStore(db, options),
     loadFacts: (matchId, now, onStatement) => facts.add({ matchId, now }, onStatement),
     storeAnalysis: (analysis, onStatement) => writes.add(analysis, onStatement),
   };
+}
+
+// The analysed-match statement with its per-match notification cap, run again inside the job when
+// it lost a lock race (the matches are written in id order, storeAnalyses, so two replicas rarely
+// race at all).
+function analysedMatchWrite(
+  db: Database,
+  options: WriteOptions,
+): (analyses: readonly AnalysisToStore[]) => Promise<StoredAnalysis[]> {
+  const cap = options.maxNotificationsPerMatch ?? DEFAULT_MAX_NOTIFICATIONS_PER_MATCH;
+  return (analyses) => retryConflicts(() => storeAnalyses(db, analyses, cap), options.conflictRetry);
 }

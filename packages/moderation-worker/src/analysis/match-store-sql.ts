@@ -53,25 +53,43 @@ RETURNING id, match_id, subject_user_id, detector_key, severity, evidence_streng
 `;
 
 /**
- * The review notification of every merged signal that needsReview (recommended, or high/critical),
- * from `upserted` (UPSERT_SIGNALS_SQL), of type `$2` (SIGNAL_QUEUED), keyed as signalDedupeKey keys
- * it (`moderation_signal:<id>:queued`), carrying a QueuedSignalPayload; subjectName is the user's
- * display_name, or the id's text when that is empty. On a dedupe-key conflict the row is re-armed
- * as production re-arms it (new payload, due now, sent_at and last_error cleared, attempts kept),
- * but only when the payload differs: a redelivered, identical analysis pings nobody twice; and
- * only a row of the worker's own type: the outbox is shared, and another service's row is never
- * changed. RETURNING the signal id of each row inserted or re-armed.
+ * The review notifications of the merged signals that needsReview (recommended, or high/critical),
+ * from `upserted` (UPSERT_SIGNALS_SQL), of type `$2` (SIGNAL_QUEUED), carrying a QueuedSignalPayload;
+ * subjectName is the user's display_name, or the id's text when that is empty. One match writes at
+ * most `$3` (MODERATION_MAX_NOTIFICATIONS_PER_MATCH) per-signal rows, keyed as signalDedupeKey keys
+ * them (`moderation_signal:<id>:queued`): its most severe first (recommended first within a
+ * severity, then by id, so a redelivery picks the same ones). Beyond that, one summary row keyed
+ * as matchSummaryDedupeKey keys it (`moderation_match:<match id>:more_signals`): the payload of the
+ * first signal left out, plus `matchId` and `moreSignals` (how many were left out), so one match
+ * cannot flood the webhook and the summary, like every row, is written once per redelivery. On a
+ * dedupe-key conflict the row is re-armed as production re-arms it (new payload, due now, sent_at
+ * and last_error cleared, attempts kept), but only when the payload differs: a redelivered,
+ * identical analysis pings nobody twice; and only a row of the worker's own type: the outbox is
+ * shared, and another service's row is never changed. RETURNING the signal id of each row inserted
+ * or re-armed (the summary's: its first signal left out).
  */
 const QUEUE_REVIEWS_SQL = `
 INSERT INTO notification_outbox AS o (type, dedupe_key, payload_json)
-SELECT $2::text, 'moderation_signal:' || u.id || ':queued', jsonb_build_object(
-         'signalId', u.id, 'subjectUserId', u.subject_user_id,
-         'subjectName', COALESCE(NULLIF(p.display_name, ''), u.subject_user_id::text),
-         'severity', u.severity, 'evidenceStrength', u.evidence_strength, 'reasonCode', u.reason_code,
-         'occurredAt', u.occurred_at)
-FROM upserted u
-LEFT JOIN users p ON p.id = u.subject_user_id
-WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
+SELECT $2::text,
+       CASE WHEN r.place <= $3::int THEN 'moderation_signal:' || r.id || ':queued'
+            ELSE 'moderation_match:' || r.match_id || ':more_signals' END,
+       jsonb_build_object(
+         'signalId', r.id, 'subjectUserId', r.subject_user_id,
+         'subjectName', COALESCE(NULLIF(p.display_name, ''), r.subject_user_id::text),
+         'severity', r.severity, 'evidenceStrength', r.evidence_strength, 'reasonCode', r.reason_code,
+         'occurredAt', r.occurred_at)
+       || CASE WHEN r.place <= $3::int THEN '{}'::jsonb
+               ELSE jsonb_build_object('matchId', r.match_id, 'moreSignals', r.reviews - $3::int) END
+FROM (
+  SELECT u.*,
+         row_number() OVER (PARTITION BY u.match_id ORDER BY array_position(${RANK_SEVERITY}, u.severity) DESC,
+                                                              u.recommended_queue DESC, u.id) AS place,
+         count(*) OVER (PARTITION BY u.match_id) AS reviews
+  FROM upserted u
+  WHERE u.recommended_queue OR u.severity IN ('high', 'critical')
+) r
+LEFT JOIN users p ON p.id = r.subject_user_id
+WHERE r.place <= $3::int + 1
 ON CONFLICT (dedupe_key) DO UPDATE SET
   payload_json = EXCLUDED.payload_json, next_attempt_at = now(), sent_at = NULL, last_error = NULL
   WHERE o.type = EXCLUDED.type AND o.payload_json IS DISTINCT FROM EXCLUDED.payload_json
@@ -79,9 +97,10 @@ RETURNING (o.payload_json->>'signalId')::bigint AS signal_id
 `;
 
 // The run-row upsert: `rows` yields the inserted columns (a VALUES list or a SELECT), `signalCount`
-// is the count kept on conflict. One set of merge rules for the bookkeeping write and the
-// analysed-match statement.
-function runUpsert(rows: string, signalCount: string): string {
+// is the count kept on conflict, `guard` a condition on the existing row `r` for the update (the
+// analysed-match write overrides any status; the bookkeeping write never overrides `analyzed`).
+// One set of merge rules for the bookkeeping write and the analysed-match statement.
+function runUpsert(rows: string, signalCount: string, guard = 'true'): string {
   return `
 INSERT INTO risk_analysis_runs AS r (
   match_id, status, attempts, last_failure, detector_version, signal_count, first_seen_at, updated_at, finished_at)
@@ -93,24 +112,35 @@ ON CONFLICT (match_id) DO UPDATE SET
   detector_version = COALESCE(EXCLUDED.detector_version, r.detector_version),
   signal_count = ${signalCount},
   updated_at = EXCLUDED.updated_at,
-  finished_at = EXCLUDED.finished_at`;
+  finished_at = EXCLUDED.finished_at
+  WHERE ${guard}`;
 }
 
 /**
  * Records the run of `$1` (match): status `$2`, failure `$3`, detector version `$4`, signal count
- * `$5` (null keeps the previous), at `$6`, finished when `$7`. RETURNING the run's attempts and
- * first sighting.
+ * `$5` (null keeps the previous), at `$6`, finished when `$7`; unless the run is already
+ * `analyzed`: a run that stored its signals never moves back (a duplicate delivery that meets an
+ * outage must not make it deferred, abandoned or anything else). RETURNING the run's attempts,
+ * first sighting and status, as written or as kept. No row at all only when the guarded row
+ * committed after this statement's snapshot: it was analyzed.
  */
-export const UPSERT_RUN_SQL = `${runUpsert(
+export const UPSERT_RUN_SQL = `
+WITH written AS (${runUpsert(
   'VALUES ($1, $2, 1, $3, $4, COALESCE($5::int, 0), $6, $6, CASE WHEN $7::bool THEN $6::timestamptz END)',
   'COALESCE($5::int, r.signal_count)',
+  "r.status <> 'analyzed'",
 )}
-RETURNING attempts, first_seen_at`;
+  RETURNING attempts, first_seen_at, status
+)
+SELECT attempts, first_seen_at, status FROM written
+UNION ALL
+SELECT attempts, first_seen_at, status FROM risk_analysis_runs
+WHERE match_id = $1 AND NOT EXISTS (SELECT 1 FROM written)`;
 
 /**
  * The whole write of a batch of analysed matches (`$1`, see MATCHES) as one statement: one round
  * trip and one commit, atomic by itself. The upsert of UPSERT_SIGNALS_SQL, the review notifications
- * of QUEUE_REVIEWS_SQL (type `$2`), and one analysed run per match. One row per match: the signals
+ * of QUEUE_REVIEWS_SQL (type `$2`, at most `$3` per match plus a summary), and one analysed run per match. One row per match: the signals
  * upserted, the outbox rows inserted or re-armed for it, and the upserted signals counted by detector
  * key and (merged) severity as a JSON array of StoredSignalCount.
  */

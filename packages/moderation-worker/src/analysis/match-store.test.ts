@@ -418,6 +418,7 @@ describe('the PostgreSQL match store', () => {
     expect(await store.recordRun({ matchId, status: 'deferred', lastFailure: 'http_5xx', now: T0 })).toEqual({
       attempts: 1,
       firstSeenAt: T0,
+      status: 'deferred',
     });
     expect(await runRow(matchId)).toMatchObject({
       status: 'deferred',
@@ -440,7 +441,7 @@ describe('the PostgreSQL match store', () => {
       const now = new Date(T0.getTime() + hours * 3_600_000);
       runs.push(await store.recordRun({ matchId, status: 'deferred', lastFailure: 'http_5xx', now }));
     }
-    expect(runs).toEqual([1, 2, 3].map((attempts) => ({ attempts, firstSeenAt: T0 })));
+    expect(runs).toEqual([1, 2, 3].map((attempts) => ({ attempts, firstSeenAt: T0, status: 'deferred' })));
     const at = new Date(T0.getTime() + 24 * 3_600_000);
     expect(await store.abandonRun(matchId, 'breaker_open', at)).toBe(true);
     expect(await runRow(matchId)).toMatchObject({
@@ -449,5 +450,43 @@ describe('the PostgreSQL match store', () => {
       finished: true,
     });
     expect(await store.abandonRun(matchId, 'http_5xx', at)).toBe(false);
+  });
+  it('never moves an analysed run back: a later deferral, rejection or refusal leaves the row as it was', async () => {
+    const matchId = await newMatch();
+    await store.storeAnalysis(analysed(matchId, [signal('kept', { severity: 'high' })]));
+    const before = await runRow(matchId);
+    expect(before).toMatchObject({ status: 'analyzed', attempts: 1 });
+    for (const status of ['deferred', 'rejected', 'unstorable', 'skipped_disabled'] as const) {
+      const later = new Date(T0.getTime() + 3_600_000);
+      expect(await store.recordRun({ matchId, status, lastFailure: 'later', now: later })).toMatchObject({
+        status: 'analyzed',
+        attempts: 1,
+      });
+    }
+    expect(await store.abandonRun(matchId, 'http_5xx', T0)).toBe(false);
+    expect(await runRow(matchId)).toEqual(before);
+  });
+
+  it('records an unstorable answer and an unsendable request as finished runs with what was refused', async () => {
+    const refused = await newMatch();
+    const unsent = await newMatch();
+    await store.recordRun({
+      matchId: refused,
+      status: 'unstorable',
+      lastFailure: '22P05: bad escape',
+      now: T0,
+    });
+    await store.recordRun({
+      matchId: unsent,
+      status: 'skipped_invalid_request',
+      lastFailure: 'too_many_players: players: too big (65 sent)',
+      now: T0,
+    });
+    expect(await runRow(refused)).toMatchObject({
+      status: 'unstorable',
+      last_failure: '22P05: bad escape',
+      finished: true,
+    });
+    expect(await runRow(unsent)).toMatchObject({ status: 'skipped_invalid_request', finished: true });
   });
 });

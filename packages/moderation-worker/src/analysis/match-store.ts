@@ -22,7 +22,7 @@ export interface MatchStore {
   loadFacts(matchId: string, now: Date, onStatement?: StatementStarted): Promise<MatchFacts>;
   /** The one atomic write of an analysed match (signals, outbox rows, run). */
   storeAnalysis(analysis: AnalysisToStore, onStatement?: StatementStarted): Promise<StoredAnalysis>;
-  /** Records a run that stored nothing (skipped, deferred, rejected). */
+  /** Records a run that stored nothing (skipped, deferred, rejected, unstorable); an analysed run is kept. */
   recordRun(record: RunRecord): Promise<RunState>;
   /** Turns a deferred run into an abandoned one; false when it was no longer deferred. */
   abandonRun(matchId: string, reason: string, now: Date): Promise<boolean>;
@@ -36,8 +36,13 @@ export const RUN_STATUSES = [
   'deferred',
   'abandoned',
   'rejected',
+  'unstorable',
+  'skipped_invalid_request',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Review notifications one analysed match writes at most before the rest become one summary row. */
+export const DEFAULT_MAX_NOTIFICATIONS_PER_MATCH = 5;
 
 /** A successful analysis to persist. */
 export interface AnalysisToStore {
@@ -68,10 +73,15 @@ export interface RunRecord {
   now: Date;
 }
 
-/** The run row after a write: how many times the match was processed, and since when. */
+/**
+ * The run row after a write: how many times the match was processed, since when, and its status. A
+ * run that reached `analyzed` keeps it (UPSERT_RUN_SQL's guard): then `status` is `analyzed` whatever
+ * was recorded, and the row is otherwise unchanged.
+ */
 export interface RunState {
   attempts: number;
   firstSeenAt: Date;
+  status: RunStatus;
 }
 
 const MAX_FAILURE_TEXT = 500;
@@ -85,25 +95,19 @@ interface StoredMatchJson {
 }
 
 /**
- * The one write transaction of an analysed match: merge-upserts every signal on production's detector
- * dedupe index, writes one outbox row per signal needing review, and records the run. Safe to
- * repeat: redelivery converges on the same rows.
- */
-export async function storeAnalysis(db: Database, analysis: AnalysisToStore): Promise<StoredAnalysis> {
-  const [stored] = await storeAnalyses(db, [analysis]);
-  return stored!;
-}
-
-/**
  * The write of several analysed matches as one statement (so one round trip and one commit, no
  * BEGIN/COMMIT): they all commit or none does. One result per analysis, in order. The matches must
- * be distinct: a statement may update a run row only once.
+ * be distinct: a statement may update a run row only once. They are written in match-id order
+ * whatever order they came in, so two replicas writing the same matches take their row locks in
+ * the same order and cannot deadlock on them. Each match writes at most `maxNotificationsPerMatch`
+ * review notifications, then one summary row for the rest.
  */
 export async function storeAnalyses(
   db: Database,
   analyses: readonly AnalysisToStore[],
+  maxNotificationsPerMatch = DEFAULT_MAX_NOTIFICATIONS_PER_MATCH,
 ): Promise<StoredAnalysis[]> {
-  const matches: StoredMatchJson[] = analyses.map((a) => ({
+  const matches: StoredMatchJson[] = inWriteOrder(analyses).map((a) => ({
     matchId: a.matchId,
     detectorVersion: a.detectorVersion,
     at: a.now,
@@ -115,7 +119,11 @@ export async function storeAnalyses(
     outbox_inserted: number;
     stored_signals: StoredSignalCount[];
   }>(
-    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [JSON.stringify(matches), SIGNAL_QUEUED]),
+    statement(db, 'moderation_store_analysis', STORE_ANALYSIS_SQL, [
+      JSON.stringify(matches),
+      SIGNAL_QUEUED,
+      maxNotificationsPerMatch,
+    ]),
   );
   const rows = new Map(result.rows.map((row) => [row.match_id, row]));
   return analyses.map((a) => {
@@ -130,10 +138,22 @@ export async function storeAnalyses(
   });
 }
 
-/** Records a run that stored nothing (skipped, deferred, rejected); one statement. */
+/** The analyses of one write sorted by match id (the lock order every writer shares). */
+export function inWriteOrder(analyses: readonly AnalysisToStore[]): AnalysisToStore[] {
+  return [...analyses].sort((a, b) => compareIds(a.matchId.toLowerCase(), b.matchId.toLowerCase()));
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Records a run that stored nothing (skipped, deferred, rejected, unstorable); one statement. A run
+ * already `analyzed` is left as it is (see RunState).
+ */
 export async function recordRun(db: Database, record: RunRecord): Promise<RunState> {
   const finished = record.status !== 'deferred';
-  const result = await db.pool.query<{ attempts: number; first_seen_at: Date }>(
+  const result = await db.pool.query<{ attempts: number; first_seen_at: Date; status: RunStatus }>(
     statement(db, 'moderation_upsert_run', UPSERT_RUN_SQL, [
       record.matchId,
       record.status,
@@ -144,8 +164,10 @@ export async function recordRun(db: Database, record: RunRecord): Promise<RunSta
       finished,
     ]),
   );
-  const row = result.rows[0]!;
-  return { attempts: row.attempts, firstSeenAt: row.first_seen_at };
+  const row = result.rows[0];
+  // No row: the guard kept a run that another transaction had just analysed (UPSERT_RUN_SQL).
+  if (row === undefined) return { attempts: 0, firstSeenAt: record.now, status: 'analyzed' };
+  return { attempts: row.attempts, firstSeenAt: row.first_seen_at, status: row.status };
 }
 
 /** Turns a deferred run into an abandoned one; false when it was no longer deferred. */

@@ -12,6 +12,7 @@ import {
   seedMatch,
   startScriptedEngine,
   startTestWorker,
+  stateAfterRun,
   type TestWorker,
 } from '../test-support/worker-harness.js';
 import { enqueueRankedMatchPersisted, JOB_NAME, rankedMatchJobId, requeueRankedMatch } from './job.js';
@@ -254,8 +255,11 @@ describe('the analysis worker', () => {
   it('fails invalid job data at once, naming the field, without retrying', async () => {
     const w = await worker();
     await w.queue.add(JOB_NAME, { matchId: 'not-a-uuid' }, { jobId: 'bad-job' });
-    const job = await w.settled('bad-job');
-    expect(await job.getState()).toBe('failed');
+    // A retried job would sit in delayed: named at once, not after the retries or the test timeout.
+    expect(await stateAfterRun(w.queue, 'bad-job', 10_000), 'invalid data must fail the job for good').toBe(
+      'failed',
+    );
+    const job = (await w.queue.getJob('bad-job'))!;
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/^invalid job data: matchId: /);
     expect(engine.requestCount()).toBe(0);

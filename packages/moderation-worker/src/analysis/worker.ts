@@ -44,7 +44,17 @@ export interface AnalysisWorkerDeps {
 }
 
 /** What a completed job returns (kept on the job for inspection). */
-export type JobResult = Extract<MatchOutcome, { kind: 'analyzed' | 'skipped_disabled' | 'skipped_no_facts' }>;
+export type JobResult = Extract<
+  MatchOutcome,
+  {
+    kind:
+      | 'analyzed'
+      | 'skipped_disabled'
+      | 'skipped_no_facts'
+      | 'skipped_invalid_request'
+      | 'already_analyzed';
+  }
+>;
 
 // A limiter is required for the manual rate limit to hold every replica, not just this one; its
 // own bound is far above any real throughput.
@@ -137,8 +147,17 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
     case 'analyzed':
     case 'skipped_disabled':
     case 'skipped_no_facts':
+    case 'already_analyzed':
       deps.logger.debug({ matchId, outcome }, 'match done');
       return outcome;
+    case 'skipped_invalid_request':
+      deps.logger.warn(
+        { matchId, reason: outcome.reason, detail: outcome.detail },
+        'match not sent: outside the engine contract',
+      );
+      return outcome;
+    case 'unstorable':
+      return settleUnstorable(outcome, deps, matchId);
     case 'deferred':
       deps.logger.debug({ matchId, outcome }, 'match deferred');
       if (outcome.reason === 'breaker_open') {
@@ -176,6 +195,21 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
   }
 }
 
+// Counted and failed for good: the next attempt would call the engine again for the same refusal.
+function settleUnstorable(
+  outcome: Extract<MatchOutcome, { kind: 'unstorable' }>,
+  deps: AnalysisWorkerDeps,
+  matchId: string,
+): never {
+  deps.metrics.unstorableMatches.inc();
+  deps.metrics.jobsFailed.inc({ reason: 'unstorable' });
+  deps.logger.warn(
+    { matchId, sqlstate: outcome.sqlstate, detail: outcome.detail },
+    'analysed match refused by PostgreSQL',
+  );
+  throw new UnrecoverableError(`PostgreSQL refused to store the analysed match: ${outcome.detail}`);
+}
+
 /** Whether a failure now moves the job to the failed set: no attempt is left for the queue's retry. */
 function lastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -185,6 +219,7 @@ function countEngineCall(deps: AnalysisWorkerDeps, outcome: MatchOutcome): void 
   const calls = deps.metrics.engineCalls;
   switch (outcome.kind) {
     case 'analyzed':
+    case 'unstorable':
       calls.inc({ status: 'ok', reason: '' });
       deps.engine.noteFault(null);
       return;
@@ -193,6 +228,7 @@ function countEngineCall(deps: AnalysisWorkerDeps, outcome: MatchOutcome): void 
       return;
     case 'deferred':
     case 'abandoned':
+    case 'already_analyzed':
       calls.inc({ status: 'unavailable', reason: outcome.reason });
       deps.engine.noteFault(outcome.reason);
       return;
@@ -201,6 +237,7 @@ function countEngineCall(deps: AnalysisWorkerDeps, outcome: MatchOutcome): void 
       deps.engine.noteFault('rejected');
       return;
     case 'skipped_no_facts':
+    case 'skipped_invalid_request':
       return;
   }
 }

@@ -110,4 +110,21 @@ describe('text helpers', () => {
     expect(truncate('ab🙂', 3)).toBe('ab…');
     expect(truncate('short', 10)).toBe('short');
   });
+  it("shows a match's summary row as how many more signals need review, and the first of them", () => {
+    const message = buildReviewMessage(
+      payload({ moreSignals: 7, matchId: '0b6d3c1e-3333-4a2b-9c3d-000000000003', severity: 'high' }),
+      FALLBACK,
+    );
+    const embed = message.embeds[0];
+    const fields = Object.fromEntries(embed.fields.map((field) => [field.name, field.value]));
+    expect(fields).toMatchObject({
+      Match: '`0b6d3c1e-3333-4a2b-9c3d-000000000003`',
+      'More signals': '7',
+      'First of them': '`4815162342`',
+      Severity: 'high',
+    });
+    expect(embed.title).toBe('7 more signals need review in one match');
+    expect(message.content).toBe('Moderation signals need review: 7 more in one match');
+    expect(message.allowed_mentions).toEqual({ parse: [] });
+  });
 });

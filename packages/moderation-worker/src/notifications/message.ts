@@ -41,6 +41,8 @@ export const SEVERITY_COLORS: Readonly<Record<Severity, number>> = {
  * a valid time.
  */
 export function buildReviewMessage(payload: QueuedSignalPayload, fallbackTime: Date): WebhookMessage {
+  if (payload.moreSignals !== undefined)
+    return buildSummaryMessage(payload, payload.moreSignals, fallbackTime);
   const fields: EmbedField[] = [
     field('Signal', code(String(payload.signalId)), false),
     field('Severity', escapeText(payload.severity), true),
@@ -65,6 +67,41 @@ export function buildReviewMessage(payload: QueuedSignalPayload, fallbackTime: D
         title,
         description,
         fields: fitEmbedTotal(title.length + description.length, fields.slice(0, DISCORD_LIMITS.fields)),
+        timestamp: (Number.isNaN(occurred.getTime()) ? fallbackTime : occurred).toISOString(),
+        color: SEVERITY_COLORS[payload.severity] ?? SEVERITY_COLORS.low,
+      },
+    ],
+    allowed_mentions: { parse: [] },
+  };
+}
+
+/**
+ * The message of a match's summary row: how many more of its signals need review than got a message
+ * of their own, and the first of them (its payload fields), so moderators open the match instead.
+ */
+function buildSummaryMessage(payload: QueuedSignalPayload, more: number, fallbackTime: Date): WebhookMessage {
+  const signals = more === 1 ? 'signal' : 'signals';
+  const fields: EmbedField[] = [
+    field('Match', code(payload.matchId ?? '-'), false),
+    field('More signals', String(more), true),
+    field('First of them', code(String(payload.signalId)), true),
+    field('Severity', escapeText(payload.severity), true),
+    field('Reason code', code(payload.reasonCode), true),
+    field('Subject', escapeText(payload.subjectName), false),
+  ];
+  const occurred = new Date(payload.occurredAt);
+  const title = truncate(`${more} more ${signals} need review in one match`, DISCORD_LIMITS.title);
+  const description = truncate(
+    `Only the first signals of this match were sent one by one; review the match for the other ${more}.`,
+    DISCORD_LIMITS.description,
+  );
+  return {
+    content: truncate(`Moderation signals need review: ${more} more in one match`, DISCORD_LIMITS.content),
+    embeds: [
+      {
+        title,
+        description,
+        fields: fitEmbedTotal(title.length + description.length, fields),
         timestamp: (Number.isNaN(occurred.getTime()) ? fallbackTime : occurred).toISOString(),
         color: SEVERITY_COLORS[payload.severity] ?? SEVERITY_COLORS.low,
       },

@@ -19,9 +19,25 @@ export interface QueuedSignalPayload {
   reasonCode: string;
   /** RFC 3339, UTC. */
   occurredAt: string;
+  /**
+   * Only on a match's summary row (matchSummaryDedupeKey): how many of the match's signals needing
+   * review got no row of their own (MODERATION_MAX_NOTIFICATIONS_PER_MATCH); the fields above are
+   * the first of them, so a reader that knows only the per-signal form still reads a valid signal.
+   */
+  moreSignals?: number;
+  /** Only on a summary row: the match the left-out signals belong to. */
+  matchId?: string;
 }
 
 /** The dedupe key of a signal's review notification: one outbox row per signal, whatever the re-analyses. */
 export function signalDedupeKey(signalId: number | string): string {
   return `moderation_signal:${signalId}:queued`;
+}
+
+/**
+ * The dedupe key of a match's summary notification (the signals beyond the per-match cap): one row
+ * per match, whatever the redeliveries.
+ */
+export function matchSummaryDedupeKey(matchId: string): string {
+  return `moderation_match:${matchId.toLowerCase()}:more_signals`;
 }

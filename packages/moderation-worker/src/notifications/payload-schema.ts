@@ -11,6 +11,8 @@ const queuedSignalPayloadSchema = z.object({
   evidenceStrength: evidenceStrengthSchema,
   reasonCode: z.string(),
   occurredAt: z.string(),
+  moreSignals: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  matchId: z.string().min(1).optional(),
 });
 
 /** An outbox payload read back from the database, or the first problem with it. */

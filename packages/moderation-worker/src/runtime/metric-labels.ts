@@ -13,10 +13,19 @@ export type BreakerState = (typeof BREAKER_STATES)[number];
 export const BREAKER_TRANSITIONS = ['open', 'half_open', 'closed'] as const;
 
 /** How an analysis job ended, as `moderation_analysis_jobs_total{outcome}` counts it. */
-export const JOB_OUTCOMES = [...RUN_STATUSES, 'invalid', 'error'] as const;
+export const JOB_OUTCOMES = [...RUN_STATUSES, 'already_analyzed', 'invalid', 'error'] as const;
 
-/** Why a job ended in the queue's failed set: rejected, abandoned, invalid data, or every retry used. */
-export const PERMANENT_FAILURE_REASONS = ['rejected', 'abandoned', 'invalid', 'retries_exhausted'] as const;
+/**
+ * Why a job ended in the queue's failed set: rejected, abandoned, invalid data, an answer PostgreSQL
+ * refused to store, or every retry used.
+ */
+export const PERMANENT_FAILURE_REASONS = [
+  'rejected',
+  'abandoned',
+  'invalid',
+  'unstorable',
+  'retries_exhausted',
+] as const;
 export type PermanentFailureReason = (typeof PERMANENT_FAILURE_REASONS)[number];
 
 /** How an engine call ended: answered, refused the request, or each reason it was unavailable. */
@@ -46,3 +55,6 @@ export const DISCOVERY_PASS_OUTCOMES = ['swept', 'locked', 'not_due', 'failed'] 
 /** What readiness depends on: Redis and PostgreSQL answering, and the schema current. */
 export const READINESS_DEPENDENCIES = ['redis', 'postgres', 'schema'] as const;
 export type ReadinessDependency = (typeof READINESS_DEPENDENCIES)[number];
+
+/** SQLSTATEs of a lost lock race that the analysed-match write retries inside the job. */
+export { TRANSACTION_CONFLICT_STATES } from '../analysis/store-error.js';

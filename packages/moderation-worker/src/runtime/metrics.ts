@@ -15,6 +15,7 @@ import {
   PERMANENT_FAILURE_REASONS,
   READINESS_DEPENDENCIES,
   SIGNAL_SEVERITIES,
+  TRANSACTION_CONFLICT_STATES,
 } from './metric-labels.js';
 
 export { BREAKER_STATES, type BreakerState } from './metric-labels.js';
@@ -43,9 +44,9 @@ export interface StoredSignalCount {
 /** The worker's Prometheus instruments, all registered on one injected registry. */
 export interface WorkerMetrics {
   registry: Registry;
-  /** Jobs finished by outcome (analyzed, skipped_disabled, skipped_no_facts, deferred, abandoned, rejected, invalid, error). */
+  /** Jobs finished by outcome (each run status, already_analyzed, invalid, error). */
   jobs: Counter<'outcome'>;
-  /** Jobs that ended in the queue's failed set, by reason (rejected, abandoned, invalid, retries_exhausted). */
+  /** Jobs that ended in the queue's failed set, by reason (rejected, abandoned, invalid, unstorable, retries_exhausted). */
   jobsFailed: Counter<'reason'>;
   /** Seconds from taking a job to its outcome. */
   analysisDuration: Histogram<'outcome'>;
@@ -59,6 +60,10 @@ export interface WorkerMetrics {
   /** Matches whose run is deferred right now (refreshed by the readiness probe). */
   deferredBacklog: Gauge;
   abandoned: Counter<'reason'>;
+  /** Matches settled as unstorable: PostgreSQL refused the engine's answer with a data error (SQLSTATE class 22). */
+  unstorableMatches: Counter;
+  /** Analysed-match writes run again inside the job after a lost lock race, by SQLSTATE (40001, 40P01). */
+  writeConflictRetries: Counter<'sqlstate'>;
   /** Matches per batched statement (facts read, analysed-match write). */
   batchSize: Histogram<'statement'>;
   /** Signals the analysed-match write stored (inserted or merged), by detector key and severity. */
@@ -146,6 +151,15 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       'Matches abandoned after the maximum deferral, by last reason',
       ['reason'],
     ),
+    unstorableMatches: counter(
+      'moderation_unstorable_matches_total',
+      "Matches settled as unstorable: PostgreSQL refused the engine's answer with a data error (SQLSTATE class 22)",
+    ),
+    writeConflictRetries: counter(
+      'moderation_db_write_conflict_retries_total',
+      'Analysed-match writes run again inside the job after a deadlock (40P01) or serialization failure (40001)',
+      ['sqlstate'],
+    ),
     batchSize: histogram(
       'moderation_db_batch_size',
       'Matches per batched PostgreSQL statement (facts read, analysed-match write)',
@@ -211,6 +225,8 @@ function preinitialise(m: WorkerMetrics): void {
   for (const labels of ENGINE_CALL_LABELS) m.engineCalls.inc(labels, 0);
   for (const outcome of ENGINE_OUTCOMES) m.engineDuration.zero({ outcome });
   for (const reason of UNAVAILABLE_REASONS) m.abandoned.inc({ reason }, 0);
+  m.unstorableMatches.inc(0);
+  for (const sqlstate of TRANSACTION_CONFLICT_STATES) m.writeConflictRetries.inc({ sqlstate }, 0);
   m.setBreakerState('disabled');
   for (const to of BREAKER_TRANSITIONS) m.breakerTransitions.inc({ to }, 0);
   for (const statement of BATCH_STATEMENTS) m.batchSize.zero({ statement });

@@ -23,7 +23,7 @@ export interface MatchStoreScript {
   facts: Map<string, MatchFacts>;
   /** Default: every signal counted (one per key and severity as sent), no outbox row. */
   storeAnalysis: (analysis: AnalysisToStore) => StoredAnalysis;
-  /** Default: the first attempt, first seen now. */
+  /** Default: the first attempt, first seen now, the status recorded. */
   recordRun: (record: RunRecord) => RunState;
   /** Default: the run was still deferred. */
   abandonRun: (matchId: string) => boolean;
@@ -51,7 +51,7 @@ export function inMemoryMatchStore(script: Partial<MatchStoreScript> = {}): InMe
         count: 1,
       })),
     }),
-    recordRun: (record) => ({ attempts: 1, firstSeenAt: record.now }),
+    recordRun: (record) => ({ attempts: 1, firstSeenAt: record.now, status: record.status }),
     abandonRun: () => true,
     ...script,
   };

@@ -22,6 +22,7 @@ export function testWorkerConfig(
     maxDeferMs: 3_600_000,
     webhookUrl: null,
     notifyConcurrency: 1,
+    maxNotificationsPerMatch: 5,
     drainTimeoutMs: 5_000,
     discovery: { enabled: false, intervalMs: 1_000, batchSize: 100, overlapMs: 60_000 },
     tracing: null,

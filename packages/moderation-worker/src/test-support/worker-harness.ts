@@ -264,6 +264,37 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, pauseMs
   }
 }
 
+/**
+ * `promise`, or a rejection saying what did not happen once `ms` have passed: a test that waits for
+ * something that a regression prevents fails fast, naming it, not at the test timeout.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The state a job reaches once it has left the wait and active lists (completed, failed, delayed),
+ * within `ms`: a job that should fail for good and is instead retried is seen as `delayed` at once.
+ */
+export async function stateAfterRun(queue: Queue, jobId: string, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  let state = 'unknown';
+  while (Date.now() < deadline) {
+    state = await queue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed' || state === 'delayed') return state;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`job ${jobId} still ${state} after ${ms} ms: it never ran to an end`);
+}
+
 /** Resolves to `connection` once it is ready. */
 export async function readyConnection(connection: Redis): Promise<Redis> {
   await eventually(async () => (connection.status === 'ready' ? true : undefined));
