@@ -35,6 +35,8 @@ export type AdminRow = Record<string, string | number | null>;
 /** A PgBouncer owned by one test file: its own port, ini file and admin console. */
 export interface PrivatePgBouncer {
   readonly port: number;
+  /** The PgBouncer process (for CPU accounting). */
+  readonly pid: number;
   /** Transaction pooling for every database of the server (a `*` entry): the URL of one of them. */
   urlFor(database: string): string;
   /** The same database URL with the server's host and port swapped for PgBouncer's. */
@@ -132,8 +134,10 @@ export async function startPrivatePgBouncer(
     url.port = String(chosenPort);
     return url.toString();
   };
+  const pid = bouncer?.pid ?? 0;
   return {
     port: chosenPort,
+    pid,
     urlFor: (database) => through(`postgres://${encodeURIComponent(serverUser)}@127.0.0.1/${database}`),
     through,
     admin: (command) => adminQuery(chosenPort, serverUser, command),
