@@ -85,16 +85,21 @@ async function cleanup() {
   await db?.drop().catch((error) => log(`could not drop ${db.name}: ${error.message}`));
 }
 
-/** Backends of the benchmark's database by application_name, and PgBouncer's clients for it. */
+/**
+ * The worker's backends on the benchmark's database: straight from the workers (`direct`) and
+ * PgBouncer's server connections (`pooled`, told apart by their client port, which PgBouncer's
+ * SHOW SERVERS lists as local_port; they outlive a run, server_idle_timeout), and PgBouncer's clients.
+ */
 async function connectionCounts() {
+  const servers = (await bouncer.admin('SHOW SERVERS')).filter((row) => row.database === db.name);
+  const pooledPorts = servers.map((row) => Number(row.local_port));
   const { rows } = await pool.query(
-    `SELECT count(*) FILTER (WHERE application_name = 'moderation-worker')::int AS worker,
-            count(*) FILTER (WHERE application_name = 'moderation-worker' AND state = 'active')::int AS active
-     FROM pg_stat_activity WHERE datname = current_database()`,
+    `SELECT count(*) FILTER (WHERE NOT client_port = ANY($1::int[]))::int AS direct,
+            count(*) FILTER (WHERE client_port = ANY($1::int[]))::int AS pooled
+     FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'moderation-worker'`,
+    [pooledPorts],
   );
-  const clients = bouncer
-    ? (await bouncer.admin('SHOW CLIENTS')).filter((row) => row.database === db.name).length
-    : 0;
+  const clients = (await bouncer.admin('SHOW CLIENTS')).filter((row) => row.database === db.name).length;
   return { ...rows[0], bouncerClients: clients };
 }
 
@@ -163,7 +168,7 @@ async function run(mode, replicas, matchIds) {
     const machine0 = machineTicks();
     const t0 = Date.now();
     await q.addAll(ids);
-    const peak = { worker: 0, active: 0, bouncerClients: 0 };
+    const peak = { direct: 0, pooled: 0, bouncerClients: 0 };
     const done = await waitFor(
       `${replicas} ${mode} worker(s): ${ids.length} analysed`,
       async () => {
@@ -199,6 +204,11 @@ async function run(mode, replicas, matchIds) {
     await Promise.allSettled(workers.map((w) => w.stop(STOP_GRACE_MS)));
     await deletePrefix(REDIS_URL, prefix);
   }
+}
+
+/** The run's own backends: the workers' in direct mode, PgBouncer's server connections through it. */
+function backends(run) {
+  return run.mode === 'direct' ? run.peak.direct : run.peak.pooled;
 }
 
 function median(values) {
@@ -280,7 +290,7 @@ async function main() {
   const oneReplica = [pairs.at(-1).direct, pairs.at(-1).pgbouncer];
   for (const r of [...oneReplica, ...replicaRuns]) {
     console.log(
-      `| ${r.replicas} | ${r.mode} | ${fmt(r.rate)} | ${r.peak.worker} | ${fmt(r.peak.worker / r.replicas, 1)} | ${r.mode === 'direct' ? '-' : r.peak.bouncerClients} | ${fmt(r.workerMsPerMatch, 2)} |`,
+      `| ${r.replicas} | ${r.mode} | ${fmt(r.rate)} | ${backends(r)} | ${fmt(backends(r) / r.replicas, 1)} | ${r.mode === 'direct' ? '-' : r.peak.bouncerClients} | ${fmt(r.workerMsPerMatch, 2)} |`,
     );
   }
   console.log(
