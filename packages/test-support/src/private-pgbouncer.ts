@@ -25,6 +25,12 @@ export interface PrivatePgBouncerOptions {
   poolSize?: number;
   /** Client connections accepted in all (`max_client_conn`, default 200). */
   maxClientConnections?: number;
+  /**
+   * Hand out idle server connections in turn (`server_round_robin = 1`) instead of the most recently
+   * used first (default false): consecutive transactions of one client then land on different server
+   * sessions whenever more than one is open.
+   */
+  roundRobin?: boolean;
   /** The PostgreSQL server it fronts, as a URL whose host and port are used (default {@link PG_ADMIN_URL}). */
   serverUrl?: string;
 }
@@ -88,6 +94,7 @@ export async function startPrivatePgBouncer(
         'pool_mode = transaction',
         `default_pool_size = ${options.poolSize ?? 2}`,
         'min_pool_size = 0',
+        `server_round_robin = ${options.roundRobin === true ? 1 : 0}`,
         'reserve_pool_size = 0',
         `max_client_conn = ${options.maxClientConnections ?? 200}`,
         // Production's PgBouncer refuses unknown startup parameters too (its default): a client that
