@@ -97,8 +97,8 @@ export async function startPrivatePgBouncer(
         `server_round_robin = ${options.roundRobin === true ? 1 : 0}`,
         'reserve_pool_size = 0',
         `max_client_conn = ${options.maxClientConnections ?? 200}`,
-        // Production's PgBouncer refuses unknown startup parameters too (its default): a client that
-        // sends `options` (session settings) cannot connect.
+        // PgBouncer's default, spelled out: a client that sends start-up `options` (session
+        // settings) is refused, as a worker with POSTGRES_PGBOUNCER=false would be.
         'ignore_startup_parameters =',
         `pidfile = ${join(dir, 'pgbouncer.pid')}`,
         'log_connections = 0',
@@ -123,7 +123,10 @@ export async function startPrivatePgBouncer(
         return 'up';
       },
       { description: `private pgbouncer on ${free} to answer SHOW VERSION`, timeoutMs: 15_000 },
-    );
+    ).catch(async (error: unknown) => {
+      await spawned.stop(1_000);
+      throw error;
+    });
     if (outcome === 'exited') throw new Error(`pgbouncer exited: ${spawned.logs.text()}`);
     port = free;
   };
