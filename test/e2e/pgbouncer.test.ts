@@ -45,6 +45,24 @@ afterAll(async () => {
   await Promise.allSettled([single?.stop(), four?.stop()]);
 });
 
+/** What a session keeps between transactions, as seen from inside it. */
+const SESSION_STATE_SQL = `
+  SELECT ARRAY(SELECT name FROM pg_prepared_statements ORDER BY name) AS prepared,
+         (SELECT count(*)::int FROM pg_cursors) AS cursors,
+         ARRAY(SELECT pg_listening_channels()) AS channels,
+         (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS "advisoryLocks",
+         (SELECT count(*)::int FROM pg_class WHERE relpersistence = 't') AS "tempTables",
+         ARRAY(SELECT name FROM pg_settings WHERE source = 'session' ORDER BY name) AS settings`;
+
+/** The start-up parameters PgBouncer keeps in step between its clients and a server connection. */
+const PGBOUNCER_TRACKED = new Set([
+  'application_name',
+  'client_encoding',
+  'DateStyle',
+  'TimeZone',
+  'standard_conforming_strings',
+]);
+
 /** A worker of the world's environment whose PostgreSQL is `bouncer`, with POSTGRES_PGBOUNCER=true. */
 async function workerThrough(bouncer: PrivatePgBouncer, name: string, extra: Record<string, string> = {}) {
   const worker = await startWorker(
@@ -145,11 +163,16 @@ describe.sequential('the worker through PgBouncer (transaction pooling, POSTGRES
       [database],
     );
     expect(direct).toEqual([{ n: 1 }]);
-    // pg_prepared_statements lists the session's own: through this PgBouncer it is THE session every
-    // statement of the run used (facts, store, claims, discovery, readiness).
-    expect(
-      await queryRows(single.through(scenario.databaseUrl), 'SELECT name FROM pg_prepared_statements'),
-    ).toEqual([]);
+    // These views list the session's own state: through this PgBouncer it is THE session every
+    // statement of the run used (facts, store, claims, discovery, readiness). Settings a client set
+    // there would show with source 'session'; PgBouncer itself sets only the parameters it tracks.
+    const [state] = await queryRows<{ settings: string[] } & Record<string, unknown>>(
+      single.through(scenario.databaseUrl),
+      SESSION_STATE_SQL,
+    );
+    const { settings, ...kept } = state!;
+    expect(kept).toEqual({ prepared: [], cursors: 0, channels: [], advisoryLocks: 0, tempTables: 0 });
+    expect(settings.filter((name) => !PGBOUNCER_TRACKED.has(name))).toEqual([]);
     await worker.stop();
   });
 

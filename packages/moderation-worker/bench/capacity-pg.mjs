@@ -88,7 +88,8 @@ async function cleanup() {
 /**
  * The worker's backends on the benchmark's database: straight from the workers (`direct`) and
  * PgBouncer's server connections (`pooled`, told apart by their client port, which PgBouncer's
- * SHOW SERVERS lists as local_port; they outlive a run, server_idle_timeout), and PgBouncer's clients.
+ * SHOW SERVERS lists as local_port; they outlive a run, server_idle_timeout), PgBouncer's clients and
+ * those of them waiting for a server connection.
  */
 async function connectionCounts() {
   const servers = (await bouncer.admin('SHOW SERVERS')).filter((row) => row.database === db.name);
@@ -100,7 +101,11 @@ async function connectionCounts() {
     [pooledPorts],
   );
   const clients = (await bouncer.admin('SHOW CLIENTS')).filter((row) => row.database === db.name).length;
-  return { ...rows[0], bouncerClients: clients };
+  // Clients queued for a server connection: the pool (default_pool_size) is the limit while this is > 0.
+  const waiting = (await bouncer.admin('SHOW POOLS'))
+    .filter((row) => row.database === db.name)
+    .reduce((sum, row) => sum + Number(row.cl_waiting), 0);
+  return { ...rows[0], bouncerClients: clients, bouncerWaiting: waiting };
 }
 
 async function pendingJobs(queue) {
@@ -168,7 +173,7 @@ async function run(mode, replicas, matchIds) {
     const machine0 = machineTicks();
     const t0 = Date.now();
     await q.addAll(ids);
-    const peak = { direct: 0, pooled: 0, bouncerClients: 0 };
+    const peak = { direct: 0, pooled: 0, bouncerClients: 0, bouncerWaiting: 0 };
     const done = await waitFor(
       `${replicas} ${mode} worker(s): ${ids.length} analysed`,
       async () => {
@@ -284,13 +289,13 @@ async function main() {
 
   console.log('\n### PostgreSQL connections per replica\n');
   console.log(
-    '| replicas | mode | matches/s | peak `moderation-worker` backends | per replica | peak PgBouncer clients | worker CPU ms/match |',
+    '| replicas | mode | matches/s | peak `moderation-worker` backends | per replica | peak PgBouncer clients | peak clients waiting | worker CPU ms/match |',
   );
-  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
   const oneReplica = [pairs.at(-1).direct, pairs.at(-1).pgbouncer];
   for (const r of [...oneReplica, ...replicaRuns]) {
     console.log(
-      `| ${r.replicas} | ${r.mode} | ${fmt(r.rate)} | ${backends(r)} | ${fmt(backends(r) / r.replicas, 1)} | ${r.mode === 'direct' ? '-' : r.peak.bouncerClients} | ${fmt(r.workerMsPerMatch, 2)} |`,
+      `| ${r.replicas} | ${r.mode} | ${fmt(r.rate)} | ${backends(r)} | ${fmt(backends(r) / r.replicas, 1)} | ${r.mode === 'direct' ? '-' : r.peak.bouncerClients} | ${r.mode === 'direct' ? '-' : r.peak.bouncerWaiting} | ${fmt(r.workerMsPerMatch, 2)} |`,
     );
   }
   console.log(
