@@ -76,7 +76,7 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
   return {
     postgresUrl: postgresUrlFromEnv(env),
     postgresMaxConns: integer(env, 'POSTGRES_MAX_CONNS', 10, 1, 1000),
-    postgresPgbouncer: boolean(env, 'POSTGRES_PGBOUNCER', false),
+    postgresPgbouncer: postgresPgbouncerFromEnv(env),
     ...queueConfigFromEnv(env),
     addr: listenAddress(env, 'MODERATION_WORKER_ADDR', ':8093'),
     concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 128, 1, 1000),
@@ -97,6 +97,11 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
 /** POSTGRES_URL alone (migrate, backfill); throws WorkerConfigError. */
 export function postgresUrlFromEnv(env: Env): string {
   return url(env, 'POSTGRES_URL', undefined, ['postgres:', 'postgresql:']);
+}
+
+/** POSTGRES_PGBOUNCER alone (migrate refuses to change the schema through PgBouncer); throws WorkerConfigError. */
+export function postgresPgbouncerFromEnv(env: Env): boolean {
+  return boolean(env, 'POSTGRES_PGBOUNCER', false);
 }
 
 /** REDIS_URL, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */

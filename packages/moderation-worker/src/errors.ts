@@ -14,7 +14,7 @@ export class WorkerConfigError extends Error {
 }
 
 /** Why a migration command refused or failed. */
-export type MigrationErrorKind = 'dirty' | 'failed' | 'unknown_version';
+export type MigrationErrorKind = 'dirty' | 'failed' | 'unknown_version' | 'session_not_kept';
 
 /** A migration command that could not complete; `kind` says why, `version` where. */
 export class MigrationError extends Error {

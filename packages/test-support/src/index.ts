@@ -19,6 +19,14 @@ export {
 export { FAKE_ENGINE_PACKAGE_DIR, WORKER_PACKAGE_DIR } from './paths.js';
 export { type PollOptions, PollTimeoutError, pollUntil } from './poll.js';
 export { freePort, startOnFreePort } from './ports.js';
+export {
+  type AdminRow,
+  PGBOUNCER_ADMIN_DATABASE,
+  PGBOUNCER_BIN,
+  type PrivatePgBouncer,
+  type PrivatePgBouncerOptions,
+  startPrivatePgBouncer,
+} from './private-pgbouncer.js';
 export { PG_BIN, type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
 export {

@@ -1,9 +1,9 @@
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
+import { applyApiSchema, createTempDatabase, queryRows, type TempDatabase } from '@geoduels/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_TABLE } from '../db/migrate.js';
 import { readMigrationFiles } from '../db/migration-files.js';
 import { captureOutput } from '../test-support/output.js';
-import { MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
+import { MIGRATE_THROUGH_PGBOUNCER_REFUSED, MIGRATE_USAGE, migrateCommand } from './migrate-command.js';
 
 let temp: TempDatabase;
 let shipped: number[];
@@ -65,6 +65,41 @@ describe('moderation-worker migrate', () => {
     const result = await migrate(['up'], {});
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/invalid configuration: POSTGRES_URL/);
+  });
+
+  it.each([
+    [['up'], 'up'],
+    [['down', '1'], 'down'],
+    [['down', '--all'], 'down'],
+    [['force', '1'], 'force'],
+  ])(
+    'refuses %j with POSTGRES_PGBOUNCER=true, naming the direct URL to use, and touches nothing',
+    async (argv, action) => {
+      const result = await migrate(argv, { POSTGRES_URL: temp.url, POSTGRES_PGBOUNCER: 'true' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(
+        `moderation-worker migrate: ${action}: ${MIGRATE_THROUGH_PGBOUNCER_REFUSED}`,
+      );
+      expect(MIGRATE_THROUGH_PGBOUNCER_REFUSED).toContain('POSTGRES_MIGRATE_URL');
+      expect(MIGRATE_THROUGH_PGBOUNCER_REFUSED).toContain('POSTGRES_PGBOUNCER=false');
+      expect(result.stdout).toBe('');
+      const table = await queryRows(temp.url, 'SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE]);
+      expect(table).toEqual([{ t: null }]);
+    },
+  );
+
+  it('reports its status through PgBouncer (one read, no session state)', async () => {
+    const result = await migrate(['status'], { POSTGRES_URL: temp.url, POSTGRES_PGBOUNCER: 'true' });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: null, dirty: false, pending: shipped });
+  });
+
+  it('names POSTGRES_PGBOUNCER when it is not a boolean', async () => {
+    const result = await migrate(['up'], { POSTGRES_URL: temp.url, POSTGRES_PGBOUNCER: 'maybe' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'invalid configuration: POSTGRES_PGBOUNCER: must be true or false (got "maybe")',
+    );
   });
 
   it('applies, reverts one, reverts all, reports and forces, printing each outcome as JSON', async () => {

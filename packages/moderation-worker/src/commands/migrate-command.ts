@@ -1,4 +1,4 @@
-import { postgresUrlFromEnv } from '../config.js';
+import { postgresPgbouncerFromEnv, postgresUrlFromEnv } from '../config.js';
 import { forceSchemaVersion, migrateDown, migrateUp, migrationStatus } from '../db/migrate.js';
 import { MigrationError } from '../errors.js';
 import { type CommandOutput, defineCommand, EXIT, failure, readConfig, usageError } from './command-io.js';
@@ -15,8 +15,22 @@ export const MIGRATE_USAGE = `Usage: moderation-worker migrate up [n] | down [n]
                    ("none" for no version)
 The version is recorded in the worker's own table, moderation_worker_schema_migrations(version, dirty),
 golang-migrate's layout; the API's schema_migrations is never read or written. Each migration runs in a
-transaction under an advisory lock. Environment: POSTGRES_URL (required).
+transaction under a session advisory lock, so up, down and force need PostgreSQL's own address, never
+PgBouncer's (transaction pooling does not keep a session): they refuse to run with POSTGRES_PGBOUNCER=true.
+Environment: POSTGRES_URL (required; the direct address, e.g. the migrate Job's POSTGRES_MIGRATE_URL),
+POSTGRES_PGBOUNCER.
 `;
+
+/**
+ * Why up, down and force refuse POSTGRES_PGBOUNCER=true. The lock is taken in one statement and held
+ * across the migration's transactions; PgBouncer in transaction pooling may run each on another
+ * server session, so the lock would exclude nothing and stay behind on a pooled session.
+ */
+export const MIGRATE_THROUGH_PGBOUNCER_REFUSED =
+  'POSTGRES_PGBOUNCER=true says POSTGRES_URL goes through PgBouncer, and migrations need a direct ' +
+  'connection: the migrator holds a session advisory lock across transactions, which transaction ' +
+  "pooling does not keep. Set POSTGRES_URL to PostgreSQL's own address (the migrate Job takes it from " +
+  'POSTGRES_MIGRATE_URL) and POSTGRES_PGBOUNCER=false; "migrate status" alone works through PgBouncer';
 
 /** `moderation-worker migrate up [n] | down [n] | down --all | status | force <version>`: one JSON line. */
 export const migrateCommand = defineCommand({
@@ -36,8 +50,15 @@ async function migrate(argv: string[], env: NodeJS.ProcessEnv, io: CommandOutput
   }
   const args = parseMigrateArgs(argv);
   if (args instanceof Error) return usageError(io, args.message, MIGRATE_USAGE);
-  const url = readConfig(io, () => postgresUrlFromEnv(env));
-  if (typeof url === 'number') return url;
+  const config = readConfig(io, () => ({
+    url: postgresUrlFromEnv(env),
+    pgbouncer: postgresPgbouncerFromEnv(env),
+  }));
+  if (typeof config === 'number') return config;
+  if (config.pgbouncer && args.action !== 'status') {
+    return usageError(io, `${args.action}: ${MIGRATE_THROUGH_PGBOUNCER_REFUSED}`);
+  }
+  const { url } = config;
   try {
     switch (args.action) {
       case 'up': {

@@ -19,8 +19,14 @@ export const CLEAR_VERSION_SQL = `DELETE FROM ${MIGRATIONS_TABLE}`;
 /** `$1` version (bigint), `$2` dirty (boolean). */
 export const INSERT_VERSION_SQL = `INSERT INTO ${MIGRATIONS_TABLE} (version, dirty) VALUES ($1, $2)`;
 
-/** `$1` the advisory lock key (bigint as text). Waits until every other migrator let go. */
-export const LOCK_SQL = 'SELECT pg_advisory_lock($1)';
+/**
+ * `$1` the advisory lock key (bigint as text). Waits until every other migrator let go; returns the
+ * backend (`pid`) that holds it, so every later transaction can check it still runs there.
+ */
+export const LOCK_SQL = 'SELECT pg_advisory_lock($1), pg_backend_pid() AS pid';
+
+/** No parameters. The backend running this statement (inside a transaction: the transaction's). */
+export const BACKEND_PID_SQL = 'SELECT pg_backend_pid() AS pid';
 
 /** `$1` the advisory lock key (bigint as text). */
 export const UNLOCK_SQL = 'SELECT pg_advisory_unlock($1)';

@@ -1,7 +1,12 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyApiSchema, createTempDatabase, type TempDatabase } from '@geoduels/test-support';
+import {
+  applyApiSchema,
+  createTempDatabase,
+  startPrivatePgBouncer,
+  type TempDatabase,
+} from '@geoduels/test-support';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError } from '../errors.js';
@@ -277,5 +282,27 @@ describe('migrations', () => {
       expect((refused as Error).message).toBe('no migration file for version 999999');
     }
     expect(await workerTables(url)).toEqual([MIGRATIONS_TABLE]);
+  });
+});
+
+describe('a connection that does not keep its session', () => {
+  it('stops before changing anything when a transaction runs on another backend than the lock (PgBouncer in transaction mode), naming the direct URL', async () => {
+    const url = await apiDatabase('migrate_pooled');
+    // Two server connections handed out in turn: each transaction of the migrator lands on the other one.
+    const bouncer = await startPrivatePgBouncer({ poolSize: 2, roundRobin: true });
+    cleanups.push(() => bouncer.stop());
+    const pooled = new pg.Pool({ connectionString: bouncer.through(url), max: 2 });
+    cleanups.push(() => pooled.end());
+    const held = await Promise.all([pooled.connect(), pooled.connect()]);
+    await Promise.all(held.map((client) => client.query('BEGIN')));
+    await Promise.all(held.map((client) => client.query('COMMIT')));
+    for (const client of held) client.release();
+
+    const refused = await migrateUp(bouncer.through(url)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MigrationError);
+    expect(refused).toMatchObject({ kind: 'session_not_kept' });
+    expect((refused as Error).message).toContain('POSTGRES_MIGRATE_URL');
+    const table = await pooled.query('SELECT to_regclass($1) AS t', [MIGRATIONS_TABLE]);
+    expect(table.rows).toEqual([{ t: null }]);
   });
 });

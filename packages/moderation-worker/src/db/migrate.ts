@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { MigrationError } from '../errors.js';
 import {
+  BACKEND_PID_SQL,
   CLEAR_VERSION_SQL,
   ENSURE_TABLE_SQL,
   INSERT_VERSION_SQL,
@@ -69,10 +70,10 @@ export async function readSchemaVersion(db: Queryable): Promise<SchemaVersion> {
 
 /** Applies pending migrations (all, or the next `steps`). */
 export async function migrateUp(databaseUrl: string, options: { steps?: number; dir?: string } = {}) {
-  return withMigrator(databaseUrl, options.dir, async (client, files, current) => {
+  return withMigrator(databaseUrl, options.dir, async (locked, files, current) => {
     const pending = files.filter((file) => file.version > (current ?? 0));
     const chosen = options.steps === undefined ? pending : pending.slice(0, options.steps);
-    for (const file of chosen) await apply(client, file.version, file.up, file.version);
+    for (const file of chosen) await apply(locked, file.version, file.up, file.version);
     return chosen.map((file) => file.version);
   });
 }
@@ -82,12 +83,12 @@ export async function migrateDown(
   databaseUrl: string,
   options: { steps?: number; all?: boolean; dir?: string } = {},
 ) {
-  return withMigrator(databaseUrl, options.dir, async (client, files, current) => {
+  return withMigrator(databaseUrl, options.dir, async (locked, files, current) => {
     const applied = files.filter((file) => file.version <= (current ?? 0)).reverse();
     const chosen = options.all ? applied : applied.slice(0, options.steps ?? 1);
     for (const file of chosen) {
       const previous = files.filter((other) => other.version < file.version).at(-1)?.version ?? null;
-      await apply(client, file.version, file.down, previous);
+      await apply(locked, file.version, file.down, previous);
     }
     return chosen.map((file) => file.version);
   });
@@ -113,12 +114,10 @@ export async function forceSchemaVersion(databaseUrl: string, version: number | 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(LOCK_SQL, [MIGRATION_LOCK_KEY]);
+    const locked = await lock(client);
     try {
-      await ensureTable(client);
-      await client.query('BEGIN');
-      await setVersion(client, version, false);
-      await client.query('COMMIT');
+      await ensureTable(locked);
+      await inLockedTransaction(locked, () => setVersion(client, version, false));
     } finally {
       await client.query(UNLOCK_SQL, [MIGRATION_LOCK_KEY]);
     }
@@ -130,15 +129,15 @@ export async function forceSchemaVersion(databaseUrl: string, version: number | 
 async function withMigrator(
   databaseUrl: string,
   dir: string | undefined,
-  work: (client: pg.Client, files: MigrationFile[], current: number | null) => Promise<number[]>,
+  work: (locked: LockedSession, files: MigrationFile[], current: number | null) => Promise<number[]>,
 ): Promise<MigrationRun> {
   const files = await readMigrationFiles(dir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(LOCK_SQL, [MIGRATION_LOCK_KEY]);
+    const locked = await lock(client);
     try {
-      await ensureTable(client);
+      await ensureTable(locked);
       const current = await readSchemaVersion(client);
       if (current.dirty) {
         throw new MigrationError(
@@ -154,7 +153,7 @@ async function withMigrator(
           `no migration file for version ${current.version}`,
         );
       }
-      const applied = await work(client, files, current.version);
+      const applied = await work(locked, files, current.version);
       return { from: current.version, to: (await readSchemaVersion(client)).version, applied };
     } finally {
       await client.query(UNLOCK_SQL, [MIGRATION_LOCK_KEY]);
@@ -164,25 +163,68 @@ async function withMigrator(
   }
 }
 
-async function apply(client: pg.Client, version: number, sql: string, resultingVersion: number | null) {
+/** The migrator's connection and the backend its advisory lock was taken on. */
+interface LockedSession {
+  client: pg.Client;
+  pid: number;
+}
+
+async function lock(client: pg.Client): Promise<LockedSession> {
+  const result = await client.query<{ pid: number }>(LOCK_SQL, [MIGRATION_LOCK_KEY]);
+  return { client, pid: result.rows[0]!.pid };
+}
+
+/**
+ * Runs `work` in a transaction that first checks it runs on the backend holding the lock. A pooler in
+ * transaction mode (PgBouncer) may hand each transaction another server session, where the lock
+ * excludes nothing: then nothing of this transaction is done (the error names the direct URL).
+ */
+async function inLockedTransaction(locked: LockedSession, work: () => Promise<void>): Promise<void> {
+  const { client } = locked;
   await client.query('BEGIN');
-  await setVersion(client, resultingVersion, true);
-  await client.query('COMMIT');
   try {
-    await client.query('BEGIN');
-    await client.query(sql);
-    await setVersion(client, resultingVersion, false);
+    const pid = (await client.query<{ pid: number }>(BACKEND_PID_SQL)).rows[0]!.pid;
+    if (pid !== locked.pid) throw sessionNotKept(locked.pid, pid);
+    await work();
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+function sessionNotKept(lockedPid: number, pid: number): MigrationError {
+  return new MigrationError(
+    'session_not_kept',
+    null,
+    `the connection did not keep its session: the migration lock was taken by PostgreSQL backend ${lockedPid}, ` +
+      `but a later transaction ran on backend ${pid}, so POSTGRES_URL goes through a pooler in transaction mode ` +
+      "(PgBouncer). Migrate over PostgreSQL's own address (the migrate Job's POSTGRES_MIGRATE_URL) with " +
+      'POSTGRES_PGBOUNCER=false. Stopped before that transaction; the lock may stay on a pooled server ' +
+      'connection until the pooler closes it (PgBouncer: server_idle_timeout, or RECONNECT in its console)',
+  );
+}
+
+async function apply(locked: LockedSession, version: number, sql: string, resultingVersion: number | null) {
+  const { client } = locked;
+  await inLockedTransaction(locked, () => setVersion(client, resultingVersion, true));
+  try {
+    await inLockedTransaction(locked, async () => {
+      await client.query(sql);
+      await setVersion(client, resultingVersion, false);
+    });
+  } catch (error) {
+    if (error instanceof MigrationError) throw error;
     throw new MigrationError('failed', version, `migration ${version} failed: ${describeFailure(error)}`, {
       cause: error,
     });
   }
 }
 
-async function ensureTable(client: pg.Client): Promise<void> {
-  await client.query(ENSURE_TABLE_SQL);
+async function ensureTable(locked: LockedSession): Promise<void> {
+  await inLockedTransaction(locked, async () => {
+    await locked.client.query(ENSURE_TABLE_SQL);
+  });
 }
 
 /** The server's message, with its hint when it gives one (the shape check says what to do there). */
