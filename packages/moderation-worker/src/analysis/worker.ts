@@ -19,6 +19,7 @@ import {
   QUEUE_PREFIX,
   rankedMatchJobSchema,
 } from './job.js';
+import { type Parking, parkDue, removeWhenCompleted } from './parking.js';
 
 /** Everything the analysis worker is built from. */
 export interface AnalysisWorkerDeps {
@@ -33,6 +34,8 @@ export interface AnalysisWorkerDeps {
   engine: EngineWatch;
   /** The client's breaker events: while it is open the worker takes one job at a time. */
   breaker?: Pick<BreakerEvents, 'on'>;
+  /** Parks matches deferred in Redis past the threshold (parking.ts); none: they stay in Redis. */
+  parking?: Parking;
   /** Backoff of deferred matches; default DEFERRAL_BACKOFF. */
   deferralBackoff?: BackoffPolicy;
   /** Jitter source, injectable for tests. */
@@ -44,7 +47,10 @@ export interface AnalysisWorkerDeps {
 }
 
 /** What a completed job returns (kept on the job for inspection). */
-export type JobResult = Extract<MatchOutcome, { kind: 'analyzed' | 'skipped_disabled' | 'skipped_no_facts' }>;
+export type JobResult =
+  | Extract<MatchOutcome, { kind: 'analyzed' | 'skipped_disabled' | 'skipped_no_facts' }>
+  /** Deferred past the park threshold: the job is removed as it completes, the run waits in PostgreSQL. */
+  | { kind: 'parked'; reason: Extract<MatchOutcome, { kind: 'deferred' }>['reason'] };
 
 // A limiter is required for the manual rate limit to hold every replica, not just this one; its
 // own bound is far above any real throughput.
@@ -140,6 +146,11 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
       deps.logger.debug({ matchId, outcome }, 'match done');
       return outcome;
     case 'deferred':
+      if (await park(ctx)) {
+        deps.metrics.parked.inc({ reason: outcome.reason });
+        deps.logger.debug({ matchId, outcome }, 'match parked');
+        return { kind: 'parked', reason: outcome.reason };
+      }
       deps.logger.debug({ matchId, outcome }, 'match deferred');
       if (outcome.reason === 'breaker_open') {
         // Pause the whole queue (every replica) until the breaker may probe; the job goes back to
@@ -174,6 +185,22 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
       );
       throw new UnrecoverableError(`rejected by the risk engine (${outcome.httpStatus}): ${outcome.detail}`);
   }
+}
+
+/**
+ * Parks the deferred match of `ctx` when its job waited past the threshold: the run is marked parked
+ * first, then the job completes and BullMQ deletes it. A run that is no longer deferred (settled
+ * meanwhile by another delivery) is not parked, and the job is deferred as usual.
+ */
+async function park(ctx: SettleContext): Promise<boolean> {
+  const { parking, flow } = ctx.deps;
+  if (parking === undefined) return false;
+  const enqueuedAt = new Date(ctx.job.timestamp);
+  const now = flow.now();
+  if (!parkDue(enqueuedAt, now, parking.afterMs)) return false;
+  if (!(await parking.parker.parkRun(ctx.matchId, enqueuedAt, now))) return false;
+  removeWhenCompleted(ctx.job);
+  return true;
 }
 
 /** Whether a failure now moves the job to the failed set: no attempt is left for the queue's retry. */
