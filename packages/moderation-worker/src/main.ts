@@ -125,7 +125,11 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       metrics,
       engine,
       breaker: client,
-      parking: { afterMs: config.parkAfterMs, parker: postgresRunParker(db) },
+      parking: {
+        afterMs: config.parkAfterMs,
+        parker: postgresRunParker(db),
+        engineDown: () => client.state === 'open',
+      },
       ...(tracing !== null && { telemetry: tracing.telemetry }),
     });
     worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));

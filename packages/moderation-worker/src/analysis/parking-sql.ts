@@ -16,6 +16,24 @@ RETURNING match_id
 `;
 
 /**
+ * Parks match `$1` without trying it (the engine is known down): a new run row, deferred and parked
+ * at `$3`, or a deferred one marked parked, its window opened at the later of its first sighting and
+ * `$2` (the job's enqueue time). A run in any other state is left alone (no row returned): an
+ * analysed run never moves back, and a re-run asked for by backfill takes the usual path.
+ */
+export const PARK_UNTRIED_SQL = `
+INSERT INTO risk_analysis_runs AS r (
+  match_id, status, attempts, last_failure, signal_count, first_seen_at, updated_at, parked_at, deferred_since)
+VALUES ($1, 'deferred', 1, 'breaker_open', 0, $3::timestamptz, $3::timestamptz, $3::timestamptz,
+        GREATEST($3::timestamptz, $2::timestamptz))
+ON CONFLICT (match_id) DO UPDATE SET
+  attempts = r.attempts + 1, last_failure = 'breaker_open', updated_at = EXCLUDED.updated_at,
+  parked_at = EXCLUDED.parked_at, deferred_since = GREATEST(r.first_seen_at, $2::timestamptz)
+  WHERE r.status = 'deferred'
+RETURNING match_id
+`;
+
+/**
  * Abandons parked runs whose deferral window opened at or before `$1` (now minus
  * RISK_ANALYSIS_MAX_DEFER, timestamptz), at `$2` (timestamptz), at most `$3`, skipping rows another
  * replica holds. RETURNING each match and its last failure (the reason it waited for).

@@ -55,11 +55,11 @@ async function newMatch(): Promise<string> {
 }
 
 /** A worker that parks after PARK_AFTER_MS by the injected clock; a deferral that is not parked waits an hour. */
-async function parkingWorker(): Promise<TestWorker & { client: RiskClient }> {
+async function parkingWorker(engineDown?: () => boolean): Promise<TestWorker & { client: RiskClient }> {
   const client = clientFor(engine.url);
   const flow = { store: directMatchStore(db), analyzer: client, now: clock, maxDeferMs: MAX_DEFER_MS };
   const started = await startTestWorker(flow, client, captureLogger().logger, 4, undefined, {
-    parking: { afterMs: PARK_AFTER_MS, parker: postgresRunParker(db) },
+    parking: { afterMs: PARK_AFTER_MS, parker: postgresRunParker(db), ...(engineDown && { engineDown }) },
     deferralBackoff: { baseMs: 3_600_000, capMs: 3_600_000, jitter: 0 },
   });
   cleanups.push(async () => {
@@ -175,6 +175,30 @@ describe('parking', () => {
       1,
     );
     expect(await w.queue.getJobState(rankedMatchJobId(waiting))).toBe('delayed');
+  });
+
+  it('parks a due match at once while the engine is known down: no facts read, no engine call', async () => {
+    const w = await parkingWorker(() => true);
+    const young = await newMatch();
+    await enqueueRankedMatchPersisted(w.queue, young);
+    // Not due: it takes the usual path (here the engine answers).
+    await w.settled(rankedMatchJobId(young));
+    expect(await runRow(young)).toMatchObject({ status: 'analyzed' });
+    expect(engine.requestCount()).toBe(1);
+
+    skewMs = PARK_AFTER_MS;
+    const matchId = await newMatch();
+    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await eventually(async () => ((await runRow(matchId))?.parked_at ? true : undefined));
+    await eventually(async () => ((await jobKeys(w, matchId)).length === 0 ? true : undefined));
+    expect(await runRow(matchId)).toMatchObject({ status: 'deferred' });
+    expect(engine.requestCount()).toBe(1);
+    expect(await metricValue(w.metrics, 'moderation_parked_matches_total', { reason: 'breaker_open' })).toBe(
+      1,
+    );
+    // An analysed run is never parked, even when its match comes round again during an outage.
+    expect(await postgresRunParker(db).parkUntried(young, new Date(0), clock())).toBe(false);
+    expect(await runRow(young)).toMatchObject({ status: 'analyzed', parked_at: null });
   });
 
   it('brings parked matches back once the engine answers, and analyses each exactly once', async () => {

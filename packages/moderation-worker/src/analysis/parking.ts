@@ -5,13 +5,19 @@
 // whatever its length (docs/performance.md, "Outages and Redis memory").
 import type { Job } from 'bullmq';
 import type { Database } from '../db/pool.js';
-import { PARK_RUN_SQL } from './parking-sql.js';
+import { PARK_RUN_SQL, PARK_UNTRIED_SQL } from './parking-sql.js';
 
 /** What parking needs: the threshold and where parked runs are recorded. */
 export interface Parking {
   /** RISK_ANALYSIS_PARK_AFTER in milliseconds. */
   afterMs: number;
   parker: RunParker;
+  /**
+   * True while the engine is known down (its breaker open): a match due for parking is then parked
+   * without reading its facts or calling the engine, so a backlog leaves Redis at the speed of one
+   * write per match.
+   */
+  engineDown?: () => boolean;
 }
 
 /** Records parked runs. */
@@ -21,6 +27,11 @@ export interface RunParker {
    * its first sighting and `enqueuedAt`; false when the run is no longer deferred (it is left alone).
    */
   parkRun(matchId: string, enqueuedAt: Date, now: Date): Promise<boolean>;
+  /**
+   * Parks a match that was not tried (the engine is down): creates its run deferred and parked, or
+   * parks its deferred run; false when its run is in any other state (it takes the usual path then).
+   */
+  parkUntried(matchId: string, enqueuedAt: Date, now: Date): Promise<boolean>;
 }
 
 /**
@@ -37,6 +48,10 @@ export function postgresRunParker(db: Database): RunParker {
   return {
     async parkRun(matchId, enqueuedAt, now) {
       const result = await db.pool.query(PARK_RUN_SQL, [matchId, enqueuedAt, now]);
+      return (result.rowCount ?? 0) > 0;
+    },
+    async parkUntried(matchId, enqueuedAt, now) {
+      const result = await db.pool.query(PARK_UNTRIED_SQL, [matchId, enqueuedAt, now]);
       return (result.rowCount ?? 0) > 0;
     },
   };

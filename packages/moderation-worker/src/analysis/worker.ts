@@ -50,7 +50,9 @@ export interface AnalysisWorkerDeps {
 export type JobResult =
   | Extract<MatchOutcome, { kind: 'analyzed' | 'skipped_disabled' | 'skipped_no_facts' }>
   /** Deferred past the park threshold: the job is removed as it completes, the run waits in PostgreSQL. */
-  | { kind: 'parked'; reason: Extract<MatchOutcome, { kind: 'deferred' }>['reason'] };
+  | { kind: 'parked'; reason: ParkedReason };
+
+type ParkedReason = Extract<MatchOutcome, { kind: 'deferred' }>['reason'];
 
 // A limiter is required for the manual rate limit to hold every replica, not just this one; its
 // own bound is far above any real throughput.
@@ -75,13 +77,15 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
         throw new UnrecoverableError(`invalid job data: ${describeJobDataError(parsed.error)}`);
       }
       const matchId = parsed.data.matchId;
-      let outcome: MatchOutcome;
+      let outcome: MatchOutcome | 'parked';
       try {
-        outcome = await analyzeMatch(deps.flow, {
-          matchId,
-          enqueuedAt: new Date(job.timestamp),
-          requestId: `${job.id}.${job.attemptsStarted}`,
-        });
+        outcome = (await parkUntried(deps, job, matchId))
+          ? 'parked'
+          : await analyzeMatch(deps.flow, {
+              matchId,
+              enqueuedAt: new Date(job.timestamp),
+              requestId: `${job.id}.${job.attemptsStarted}`,
+            });
       } catch (error) {
         observe('error');
         if (lastAttempt(job)) deps.metrics.jobsFailed.inc({ reason: 'retries_exhausted' });
@@ -92,6 +96,10 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       }
       if (databaseFailing) deps.logger.info('analysis writes succeed again');
       databaseFailing = false;
+      if (outcome === 'parked') {
+        observe('deferred');
+        return parked({ job, token, worker, deps, random, matchId }, 'breaker_open');
+      }
       observe(outcome.kind);
       countEngineCall(deps, outcome);
       if (outcome.kind === 'analyzed') deps.metrics.countStoredSignals(outcome.storedSignals);
@@ -146,13 +154,11 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
       deps.logger.debug({ matchId, outcome }, 'match done');
       return outcome;
     case 'deferred':
-      if (await park(ctx)) {
-        deps.metrics.parked.inc({ reason: outcome.reason });
-        deps.logger.debug({ matchId, outcome }, 'match parked');
-        return { kind: 'parked', reason: outcome.reason };
-      }
+      if (await park(ctx)) return parked(ctx, outcome.reason);
       deps.logger.debug({ matchId, outcome }, 'match deferred');
       if (outcome.reason === 'breaker_open') {
+        // Back to one job at a time until the breaker closes (parking may have raised it).
+        if (deps.parking !== undefined && deps.breaker !== undefined) ctx.worker.concurrency = 1;
         // Pause the whole queue (every replica) until the breaker may probe; the job goes back to
         // wait without using an attempt.
         await ctx.worker.rateLimit(Math.max(outcome.retryAfterMs ?? DEFAULT_BREAKER_PAUSE_MS, 1));
@@ -185,6 +191,34 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
       );
       throw new UnrecoverableError(`rejected by the risk engine (${outcome.httpStatus}): ${outcome.detail}`);
   }
+}
+
+/**
+ * Parks a match due for parking while the engine is known down, before its facts are read: one write,
+ * no engine call. False when parking is off, the engine is not known down, the job is not due, or
+ * the run is not deferred (it then takes the usual path).
+ */
+async function parkUntried(deps: AnalysisWorkerDeps, job: Job, matchId: string): Promise<boolean> {
+  const parking = deps.parking;
+  if (parking?.engineDown === undefined || !parking.engineDown()) return false;
+  const enqueuedAt = new Date(job.timestamp);
+  const now = deps.flow.now();
+  if (!parkDue(enqueuedAt, now, parking.afterMs)) return false;
+  if (!(await parking.parker.parkUntried(matchId, enqueuedAt, now))) return false;
+  removeWhenCompleted(job);
+  return true;
+}
+
+/**
+ * A parked match's job completes (and is deleted). While the breaker is open the worker takes one job
+ * at a time, but parking is cheap and useful work: full concurrency drains the parkable backlog, and
+ * the next match that is not due for parking brings it back to one.
+ */
+function parked(ctx: SettleContext, reason: ParkedReason): JobResult {
+  ctx.deps.metrics.parked.inc({ reason });
+  ctx.deps.logger.debug({ matchId: ctx.matchId, reason }, 'match parked');
+  if (ctx.worker.concurrency !== ctx.deps.concurrency) ctx.worker.concurrency = ctx.deps.concurrency;
+  return { kind: 'parked', reason };
 }
 
 /**
