@@ -3,6 +3,7 @@ import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { AnswerBudget, DEFAULT_ANSWER_BUDGET, withAnswerBudget } from './analysis/answer-budget.js';
 import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
 import { timeEngineCalls } from './analysis/engine-timing.js';
 import { watchEngine } from './analysis/engine-watch.js';
@@ -106,15 +107,19 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   let stopping = false;
   const consuming = readiness.whenSchemaCurrent().then(async (current) => {
     if (!current || stopping) return;
-    const flow = {
-      store: batchedMatchStore(db, {
-        maxBatch: config.batchSize,
-        onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
-      }),
-      analyzer: timeEngineCalls(client, metrics.engineDuration),
-      now,
-      maxDeferMs: config.maxDeferMs,
-    };
+    // Engine answers held until written stay within a memory budget (analysis/answer-budget.ts).
+    const flow = withAnswerBudget(
+      {
+        store: batchedMatchStore(db, {
+          maxBatch: config.batchSize,
+          onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
+        }),
+        analyzer: timeEngineCalls(client, metrics.engineDuration),
+        now,
+        maxDeferMs: config.maxDeferMs,
+      },
+      new AnswerBudget(DEFAULT_ANSWER_BUDGET),
+    );
     worker = createAnalysisWorker({
       connection: queueRedis,
       queueName: config.queueName,
