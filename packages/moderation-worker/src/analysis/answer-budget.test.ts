@@ -62,8 +62,10 @@ describe('the answer budget', () => {
         }),
       );
       const [first, second] = await Promise.all(requests.slice(0, 2).map((r) => flow.analyzer.analyze(r)));
-      expect(first).toMatchObject({ status: 'ok' });
-      expect(first!.status === 'ok' && first!.signals).toHaveLength(MAX_ANSWER_SIGNALS);
+      for (const answer of [first, second]) {
+        expect(answer).toMatchObject({ status: 'ok' });
+        expect(answer!.status === 'ok' && answer!.signals).toHaveLength(MAX_ANSWER_SIGNALS);
+      }
       expect(budget.free).toBe(0);
       let third: unknown;
       const pending = flow.analyzer.analyze(requests[2]!).then((result) => {
