@@ -12,7 +12,10 @@ export interface BreakerEvents {
 export interface EngineWatch {
   /** Notes the fault (or `null` for success) of one call; logs only when it differs from the last one. */
   noteFault(reason: UnavailableReason | 'rejected' | null): void;
-  /** False while the last call this process made ended in a fault (true before the first call). */
+  /**
+   * False while the last call this process made found the engine unavailable (true before the first
+   * call; a rejected request is an answer).
+   */
   answering(): boolean;
   /**
    * Calls `listener` when the engine may take work again: the breaker closes or turns half-open, or a
