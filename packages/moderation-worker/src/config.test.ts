@@ -19,6 +19,7 @@ describe('worker configuration', () => {
       batchSize: 32,
       riskEngine: { enabled: false, url: null, token: null, timeoutMs: 750 },
       maxDeferMs: 86_400_000,
+      parkAfterMs: 300_000,
       webhookUrl: null,
       notifyConcurrency: 4,
       maxNotificationsPerMatch: 5,
@@ -45,6 +46,7 @@ describe('worker configuration', () => {
       RISK_ENGINE_TOKEN: 'secret',
       RISK_ENGINE_TIMEOUT: '1.5s',
       RISK_ANALYSIS_MAX_DEFER: '1h30m',
+      RISK_ANALYSIS_PARK_AFTER: '90s',
       MODERATION_WEBHOOK_URL: 'https://discord.example/api/webhooks/1/abc',
       MODERATION_NOTIFY_CONCURRENCY: '2',
       MODERATION_MAX_NOTIFICATIONS_PER_MATCH: '12',
@@ -65,6 +67,7 @@ describe('worker configuration', () => {
       concurrency: 8,
       batchSize: 4,
       maxDeferMs: 5_400_000,
+      parkAfterMs: 90_000,
       webhookUrl: 'https://discord.example/api/webhooks/1/abc',
       notifyConcurrency: 2,
       maxNotificationsPerMatch: 12,
@@ -89,6 +92,9 @@ describe('worker configuration', () => {
     ['MODERATION_WORKER_CONCURRENCY', '-1'],
     ['MODERATION_WORKER_BATCH_SIZE', '0'],
     ['RISK_ANALYSIS_MAX_DEFER', 'forever'],
+    ['RISK_ANALYSIS_PARK_AFTER', '500ms'],
+    ['RISK_ANALYSIS_PARK_AFTER', '25h'],
+    ['RISK_ANALYSIS_PARK_AFTER', 'later'],
     ['MODERATION_WEBHOOK_URL', 'not a url'],
     ['MODERATION_NOTIFY_CONCURRENCY', 'x'],
     ['MODERATION_MAX_NOTIFICATIONS_PER_MATCH', '0'],
@@ -117,6 +123,13 @@ describe('worker configuration', () => {
       expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
     });
   }
+
+  it('refuses a park threshold longer than the maximum deferral, and lowers the default to it', () => {
+    expect(() =>
+      workerConfigFromEnv({ ...BASE, RISK_ANALYSIS_MAX_DEFER: '10m', RISK_ANALYSIS_PARK_AFTER: '11m' }),
+    ).toThrow(/^RISK_ANALYSIS_PARK_AFTER: must not be longer than RISK_ANALYSIS_MAX_DEFER/);
+    expect(workerConfigFromEnv({ ...BASE, RISK_ANALYSIS_MAX_DEFER: '2m' }).parkAfterMs).toBe(120_000);
+  });
 
   it('lets the client name its own variables', () => {
     expect(() => workerConfigFromEnv({ ...BASE, RISK_ENGINE_TIMEOUT: 'soon' })).toThrow(

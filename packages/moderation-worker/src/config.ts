@@ -44,6 +44,11 @@ export interface WorkerConfig {
   riskEngine: RiskEngineConfig;
   /** How long a match may stay deferred before it is abandoned (RISK_ANALYSIS_MAX_DEFER, default 24h). */
   maxDeferMs: number;
+  /**
+   * How long a match may wait deferred in Redis before it is parked: its job leaves Redis and its run
+   * row waits in PostgreSQL for the recovery sweep (RISK_ANALYSIS_PARK_AFTER, default 5m).
+   */
+  parkAfterMs: number;
   /** MODERATION_WEBHOOK_URL (a secret); null: site_settings `moderation_settings.discordWebhookUrl` decides. */
   webhookUrl: string | null;
   notifyConcurrency: number;
@@ -73,6 +78,7 @@ export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePr
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
   const engine = readRiskEngineEnv(env);
+  const maxDeferMs = duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY);
   return {
     postgresUrl: postgresUrlFromEnv(env),
     postgresMaxConns: integer(env, 'POSTGRES_MAX_CONNS', 10, 1, 1000),
@@ -82,7 +88,8 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     concurrency: integer(env, 'MODERATION_WORKER_CONCURRENCY', 128, 1, 1000),
     batchSize: integer(env, 'MODERATION_WORKER_BATCH_SIZE', 32, 1, 1000),
     riskEngine: engine.config,
-    maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
+    maxDeferMs,
+    parkAfterMs: parkAfter(env, maxDeferMs),
     webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     maxNotificationsPerMatch: integer(env, 'MODERATION_MAX_NOTIFICATIONS_PER_MATCH', 5, 1, 100),
@@ -122,6 +129,21 @@ export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
     // At least a second: a late commit is the reason the overlap exists, and no commit is instant.
     overlapMs: duration(env, 'MODERATION_DISCOVERY_OVERLAP', '5m', 1_000, 86_400_000),
   };
+}
+
+// At least a second (a park is a PostgreSQL write and a sweep later), at most a day; never past
+// RISK_ANALYSIS_MAX_DEFER, or a match would be abandoned before it could be parked (the default
+// follows a shorter maximum deferral down).
+function parkAfter(env: Env, maxDeferMs: number): number {
+  if (optional(env, 'RISK_ANALYSIS_PARK_AFTER') === undefined) return Math.min(5 * 60_000, maxDeferMs);
+  const ms = duration(env, 'RISK_ANALYSIS_PARK_AFTER', '5m', 1_000, 86_400_000);
+  if (ms > maxDeferMs) {
+    throw new WorkerConfigError(
+      'RISK_ANALYSIS_PARK_AFTER',
+      `must not be longer than RISK_ANALYSIS_MAX_DEFER (${maxDeferMs} ms; got ${ms} ms)`,
+    );
+  }
+  return ms;
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -113,6 +113,30 @@ describe('the worker process', () => {
     expect(metrics.text).toContain('moderation_deferred_matches 0');
   });
 
+  it('brings parked matches back into the queue as it starts', async () => {
+    await worker?.stop();
+    const parked = '70000000-0000-4000-8000-000000000002';
+    await seedMatch(db, parked, [
+      { userId: '70000000-0000-4000-8000-00000000000b', events: [[1, 1, 1, 0, '2026-01-01T00:00:00Z']] },
+    ]);
+    // Parked by an earlier process: deferred, no job in Redis.
+    await db.pool.query(
+      `INSERT INTO risk_analysis_runs (match_id, status, attempts, last_failure, parked_at, deferred_since)
+       VALUES ($1, 'deferred', 3, 'network', now(), now())`,
+      [parked],
+    );
+    worker = await run(config(), { logger: log.logger, probeIntervalMs: 50 });
+    // The engine is disabled here: once back in the queue the match settles as skipped.
+    const row = await eventually(async () => {
+      const result = await db.pool.query<{ status: string; parked_at: Date | null }>(
+        'SELECT status, parked_at FROM risk_analysis_runs WHERE match_id = $1',
+        [parked],
+      );
+      return result.rows[0]?.status === 'skipped_disabled' ? result.rows[0] : undefined;
+    });
+    expect(row.parked_at).toBeNull();
+  });
+
   it('reports draining and not ready as soon as it is told to stop', async () => {
     const running = worker!;
     const stopping = running.stop();

@@ -3,11 +3,14 @@ import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { AnswerBudget, DEFAULT_ANSWER_BUDGET, withAnswerBudget } from './analysis/answer-budget.js';
 import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
 import { timeEngineCalls } from './analysis/engine-timing.js';
 import { watchEngine } from './analysis/engine-watch.js';
 import { openRankedMatchQueue } from './analysis/job.js';
 import { batchedMatchStore } from './analysis/match-io.js';
+import { type RecoverySweep, recoveryScope, startRecoverySweep } from './analysis/parked-sweep.js';
+import { postgresRunParker } from './analysis/parking.js';
 import { createAnalysisWorker } from './analysis/worker.js';
 import { describeEndpoint } from './commands/secret-redaction.js';
 import type { WorkerConfig } from './config.js';
@@ -100,25 +103,30 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   let worker: Worker | undefined;
   let delivery: OutboxDelivery | undefined;
   let discoveryRedis: Redis | undefined;
+  let recovery: RecoverySweep | undefined;
   let stopping = false;
   const consuming = readiness.whenSchemaCurrent().then(async (current) => {
     if (!current || stopping) return;
-    const flow = {
-      store: batchedMatchStore(db, {
-        maxBatch: config.batchSize,
-        onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
-        maxNotificationsPerMatch: config.maxNotificationsPerMatch,
-        conflictRetry: {
-          onRetry: (sqlstate, attempt) => {
-            metrics.writeConflictRetries.inc({ sqlstate });
-            logger.debug({ sqlstate, attempt }, 'analysed-match write lost a lock race; writing it again');
+    // Engine answers held until written stay within a memory budget (analysis/answer-budget.ts).
+    const flow = withAnswerBudget(
+      {
+        store: batchedMatchStore(db, {
+          maxBatch: config.batchSize,
+          onBatch: (statement, size) => metrics.batchSize.observe({ statement }, size),
+          maxNotificationsPerMatch: config.maxNotificationsPerMatch,
+          conflictRetry: {
+            onRetry: (sqlstate, attempt) => {
+              metrics.writeConflictRetries.inc({ sqlstate });
+              logger.debug({ sqlstate, attempt }, 'analysed-match write lost a lock race; writing it again');
+            },
           },
-        },
-      }),
-      analyzer: timeEngineCalls(client, metrics.engineDuration),
-      now,
-      maxDeferMs: config.maxDeferMs,
-    };
+        }),
+        analyzer: timeEngineCalls(client, metrics.engineDuration),
+        now,
+        maxDeferMs: config.maxDeferMs,
+      },
+      new AnswerBudget(DEFAULT_ANSWER_BUDGET),
+    );
     worker = createAnalysisWorker({
       connection: queueRedis,
       queueName: config.queueName,
@@ -129,6 +137,11 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       metrics,
       engine,
       breaker: client,
+      parking: {
+        afterMs: config.parkAfterMs,
+        parker: postgresRunParker(db),
+        engineDown: () => client.state === 'open',
+      },
       ...(tracing !== null && { telemetry: tracing.telemetry }),
     });
     worker.on('error', (error) => logger.debug({ err: error }, 'queue worker error'));
@@ -148,16 +161,33 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       },
       'consuming jobs',
     );
+    // Its own fail-fast connection: a pass must not wait on a dead Redis while it holds its rows.
+    discoveryRedis = createWorkerRedis(config.redisUrl, 'producer', logger);
+    // The first pass should find Redis connected rather than report a spurious failure.
+    await whenRedisReady(discoveryRedis, 2_000);
+    if (stopping) return;
+    const queue = { name: config.queueName, prefix: config.queuePrefix };
+    // Parked matches come back on start, whenever the engine recovers, and every interval.
+    recovery = startRecoverySweep({
+      db,
+      connection: discoveryRedis,
+      queue,
+      scope: () => recoveryScope(client.state, engine.answering()),
+      batchSize: config.discovery.batchSize,
+      intervalMs: config.discovery.intervalMs,
+      maxDeferMs: config.maxDeferMs,
+      logger,
+      metrics,
+      now,
+      ...(tracing !== null && { telemetry: tracing.telemetry }),
+    });
+    const sweep = recovery;
+    engine.onRecovered(() => sweep.wake());
     if (config.discovery.enabled) {
-      // Its own fail-fast connection: a pass must not wait on a dead Redis while it holds the cursor row.
-      discoveryRedis = createWorkerRedis(config.redisUrl, 'producer', logger);
-      // The first pass should find Redis connected rather than report a spurious failure.
-      await whenRedisReady(discoveryRedis, 2_000);
-      if (stopping) return;
       discovery = startDiscovery({
         db,
         connection: discoveryRedis,
-        queue: { name: config.queueName, prefix: config.queuePrefix },
+        queue,
         settings: config.discovery,
         logger,
         metrics,
@@ -174,7 +204,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     readiness.stop();
     await consuming.catch(() => undefined);
     const drained = await withinDeadline(
-      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop()]).then(() => true),
+      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop(), recovery?.stop()]).then(() => true),
       config.drainTimeoutMs,
     );
     if (!drained) {

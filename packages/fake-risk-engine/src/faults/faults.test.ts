@@ -96,6 +96,17 @@ describe('fault injection', () => {
     expect(Buffer.byteLength(chunked.text)).toBeGreaterThan(MAX_BODY_BYTES);
   });
 
+  it('sends the largest body the contract allows: exactly 1 MiB, 1,000 distinct signals', async () => {
+    engine.setFault({ kind: 'max_body', times: 1 });
+    const reply = await analyze();
+    expect(reply.status).toBe(200);
+    expect(Number(reply.headers['content-length'])).toBe(MAX_BODY_BYTES);
+    expect(Buffer.byteLength(reply.text)).toBe(MAX_BODY_BYTES);
+    const parsed = analyzeResponseSchema.parse(reply.json());
+    expect(parsed.signals).toHaveLength(1000);
+    expect(new Set(parsed.signals.map((signal) => signal.reasonCode)).size).toBe(1000);
+  });
+
   it('resets the connection in the middle of the body', async () => {
     engine.setFault({ kind: 'reset', times: 1 });
     const res = await request(`${engine.url}/v1/analyze`, {

@@ -45,6 +45,11 @@ export type FaultBehaviour =
   | { kind: 'schema_invalid' }
   /** Answers 200 with a schema-valid body over 1 MiB, announced by content-length (default) or chunked. */
   | { kind: 'oversized'; contentLength?: boolean }
+  /**
+   * Answers 200 with the largest body the contract allows: exactly 1 MiB, 1,000 distinct low-severity
+   * signals for a player of the request, each padded in its payload (for memory budgets).
+   */
+  | { kind: 'max_body' }
   /** Sends the headers and half the body, then resets the TCP connection. */
   | { kind: 'reset' }
   /** Closes the listener and every open socket; back up after `forMs` when given (else call `up()`). */

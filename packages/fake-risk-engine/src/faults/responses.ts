@@ -20,6 +20,51 @@ function oversizedBody(): Buffer {
   return oversized;
 }
 
+/** The most signals an answer may carry (the contract's bound). */
+const MAX_SIGNALS = 1000;
+
+// Built once for a placeholder subject of a uuid's length; a request's subject of the same length
+// replaces it, so the size stays exact and an engine under load is not slowed by building 1 MiB.
+let maxBodyTemplate: string | undefined;
+
+/** maxBodyFor(subject), from the cached template when the subject has a uuid's length. */
+function maxBody(subject: string): Buffer {
+  if (subject.length !== PLACEHOLDER_SUBJECT.length || subject.includes('"') || subject.includes('\\'))
+    return maxBodyFor(subject);
+  maxBodyTemplate ??= maxBodyFor(PLACEHOLDER_SUBJECT).toString();
+  return Buffer.from(maxBodyTemplate.replaceAll(PLACEHOLDER_SUBJECT, subject));
+}
+
+/**
+ * A schema-valid answer of exactly MAX_BODY_BYTES: MAX_SIGNALS distinct signals (each its own reason
+ * code, so none collapses into another) about `subject`, the padding spread over their payloads.
+ */
+function maxBodyFor(subject: string): Buffer {
+  const signal = (i: number, pad: string) => ({
+    subjectUserId: subject,
+    signalType: 'gameplay_integrity',
+    detectorKey: 'max_body',
+    detectorVersion: DETECTOR_VERSION,
+    severity: 'low',
+    evidenceStrength: 'weak',
+    reasonCode: `max_body_${String(i).padStart(4, '0')}`,
+    recommendedQueue: false,
+    score: 0.01,
+    payload: { pad },
+    occurredAt: '2026-01-01T00:00:00Z',
+  });
+  const body = (pads: (i: number) => string) =>
+    JSON.stringify({
+      detectorVersion: DETECTOR_VERSION,
+      factsVersion: FACTS_VERSION,
+      signals: Array.from({ length: MAX_SIGNALS }, (_, i) => signal(i, pads(i))),
+    });
+  const spare = MAX_BODY_BYTES - Buffer.byteLength(body(() => ''));
+  const each = Math.floor(spare / MAX_SIGNALS);
+  const rest = spare - each * MAX_SIGNALS;
+  return Buffer.from(body((i) => 'x'.repeat(each + (i < rest ? 1 : 0))));
+}
+
 const PLACEHOLDER_SUBJECT = '00000000-0000-4000-8000-000000000001';
 
 function retryAfterHeader(value: number | Date | string | undefined): string {
@@ -76,6 +121,12 @@ export function writeFault(fault: FaultBehaviour, res: ServerResponse, subject?:
         writeChunked(res, body);
         return;
       }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+      return;
+    }
+    case 'max_body': {
+      const body = maxBody(subject ?? PLACEHOLDER_SUBJECT);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
       return;

@@ -52,6 +52,7 @@ function checkBehaviour(o: Record<string, unknown>): Check {
     case 'unauthorized':
     case 'malformed_json':
     case 'schema_invalid':
+    case 'max_body':
     case 'reset':
       return fine;
     default:

@@ -45,11 +45,14 @@ function workerEnv(ctx, prefix, engineUrl, concurrency) {
   };
 }
 
-/** `node dist/cli.js run`, ready when /health/ready answers 200; `cpuProfDir` turns on --cpu-prof. */
-export async function startWorker(ctx, { prefix, engineUrl, concurrency, cpuProfDir }) {
+/**
+ * `node dist/cli.js run`, ready when /health/ready answers 200; `cpuProfDir` turns on --cpu-prof, `env`
+ * adds or replaces variables.
+ */
+export async function startWorker(ctx, { prefix, engineUrl, concurrency, cpuProfDir, env = {} }) {
   const profiling = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const worker = await startWorkerProcess(
-    { ...workerEnv(ctx, prefix, engineUrl, concurrency), NODE_OPTIONS: ctx.options.nodeOptions },
+    { ...workerEnv(ctx, prefix, engineUrl, concurrency), NODE_OPTIONS: ctx.options.nodeOptions, ...env },
     'worker',
     {
       nodeArgs: [...profiling, ...ctx.options.workerNodeArgs],

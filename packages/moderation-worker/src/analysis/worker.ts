@@ -19,6 +19,7 @@ import {
   QUEUE_PREFIX,
   rankedMatchJobSchema,
 } from './job.js';
+import { type Parking, parkDue, removeWhenCompleted } from './parking.js';
 
 /** Everything the analysis worker is built from. */
 export interface AnalysisWorkerDeps {
@@ -33,6 +34,8 @@ export interface AnalysisWorkerDeps {
   engine: EngineWatch;
   /** The client's breaker events: while it is open the worker takes one job at a time. */
   breaker?: Pick<BreakerEvents, 'on'>;
+  /** Parks matches deferred in Redis past the threshold (parking.ts); none: they stay in Redis. */
+  parking?: Parking;
   /** Backoff of deferred matches; default DEFERRAL_BACKOFF. */
   deferralBackoff?: BackoffPolicy;
   /** Jitter source, injectable for tests. */
@@ -44,17 +47,22 @@ export interface AnalysisWorkerDeps {
 }
 
 /** What a completed job returns (kept on the job for inspection). */
-export type JobResult = Extract<
-  MatchOutcome,
-  {
-    kind:
-      | 'analyzed'
-      | 'skipped_disabled'
-      | 'skipped_no_facts'
-      | 'skipped_invalid_request'
-      | 'already_analyzed';
-  }
->;
+export type JobResult =
+  | Extract<
+      MatchOutcome,
+      {
+        kind:
+          | 'analyzed'
+          | 'skipped_disabled'
+          | 'skipped_no_facts'
+          | 'skipped_invalid_request'
+          | 'already_analyzed';
+      }
+    >
+  /** Deferred past the park threshold: the job is removed as it completes, the run waits in PostgreSQL. */
+  | { kind: 'parked'; reason: ParkedReason };
+
+type ParkedReason = Extract<MatchOutcome, { kind: 'deferred' }>['reason'];
 
 // A limiter is required for the manual rate limit to hold every replica, not just this one; its
 // own bound is far above any real throughput.
@@ -79,13 +87,15 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
         throw new UnrecoverableError(`invalid job data: ${describeJobDataError(parsed.error)}`);
       }
       const matchId = parsed.data.matchId;
-      let outcome: MatchOutcome;
+      let outcome: MatchOutcome | 'parked';
       try {
-        outcome = await analyzeMatch(deps.flow, {
-          matchId,
-          enqueuedAt: new Date(job.timestamp),
-          requestId: `${job.id}.${job.attemptsStarted}`,
-        });
+        outcome = (await parkUntried(deps, job, matchId))
+          ? 'parked'
+          : await analyzeMatch(deps.flow, {
+              matchId,
+              enqueuedAt: new Date(job.timestamp),
+              requestId: `${job.id}.${job.attemptsStarted}`,
+            });
       } catch (error) {
         observe('error');
         if (lastAttempt(job)) deps.metrics.jobsFailed.inc({ reason: 'retries_exhausted' });
@@ -96,6 +106,10 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): Worker {
       }
       if (databaseFailing) deps.logger.info('analysis writes succeed again');
       databaseFailing = false;
+      if (outcome === 'parked') {
+        observe('deferred');
+        return parked({ job, token, worker, deps, random, matchId }, 'breaker_open');
+      }
       observe(outcome.kind);
       countEngineCall(deps, outcome);
       if (outcome.kind === 'analyzed') deps.metrics.countStoredSignals(outcome.storedSignals);
@@ -159,8 +173,11 @@ async function settle(outcome: MatchOutcome, ctx: SettleContext): Promise<JobRes
     case 'unstorable':
       return settleUnstorable(outcome, deps, matchId);
     case 'deferred':
+      if (await park(ctx)) return parked(ctx, outcome.reason);
       deps.logger.debug({ matchId, outcome }, 'match deferred');
       if (outcome.reason === 'breaker_open') {
+        // Back to one job at a time until the breaker closes (parking may have raised it).
+        if (deps.parking !== undefined && deps.breaker !== undefined) ctx.worker.concurrency = 1;
         // Pause the whole queue (every replica) until the breaker may probe; the job goes back to
         // wait without using an attempt.
         await ctx.worker.rateLimit(Math.max(outcome.retryAfterMs ?? DEFAULT_BREAKER_PAUSE_MS, 1));
@@ -208,6 +225,50 @@ function settleUnstorable(
     'analysed match refused by PostgreSQL',
   );
   throw new UnrecoverableError(`PostgreSQL refused to store the analysed match: ${outcome.detail}`);
+}
+
+/**
+ * Parks a match due for parking while the engine is known down, before its facts are read: one write,
+ * no engine call. False when parking is off, the engine is not known down, the job is not due, or
+ * the run is not deferred (it then takes the usual path).
+ */
+async function parkUntried(deps: AnalysisWorkerDeps, job: Job, matchId: string): Promise<boolean> {
+  const parking = deps.parking;
+  if (parking?.engineDown === undefined || !parking.engineDown()) return false;
+  const enqueuedAt = new Date(job.timestamp);
+  const now = deps.flow.now();
+  if (!parkDue(enqueuedAt, now, parking.afterMs)) return false;
+  if (!(await parking.parker.parkUntried(matchId, enqueuedAt, now))) return false;
+  removeWhenCompleted(job);
+  return true;
+}
+
+/**
+ * A parked match's job completes (and is deleted). While the breaker is open the worker takes one job
+ * at a time, but parking is cheap and useful work: full concurrency drains the parkable backlog, and
+ * the next match that is not due for parking brings it back to one.
+ */
+function parked(ctx: SettleContext, reason: ParkedReason): JobResult {
+  ctx.deps.metrics.parked.inc({ reason });
+  ctx.deps.logger.debug({ matchId: ctx.matchId, reason }, 'match parked');
+  if (ctx.worker.concurrency !== ctx.deps.concurrency) ctx.worker.concurrency = ctx.deps.concurrency;
+  return { kind: 'parked', reason };
+}
+
+/**
+ * Parks the deferred match of `ctx` when its job waited past the threshold: the run is marked parked
+ * first, then the job completes and BullMQ deletes it. A run that is no longer deferred (settled
+ * meanwhile by another delivery) is not parked, and the job is deferred as usual.
+ */
+async function park(ctx: SettleContext): Promise<boolean> {
+  const { parking, flow } = ctx.deps;
+  if (parking === undefined) return false;
+  const enqueuedAt = new Date(ctx.job.timestamp);
+  const now = flow.now();
+  if (!parkDue(enqueuedAt, now, parking.afterMs)) return false;
+  if (!(await parking.parker.parkRun(ctx.matchId, enqueuedAt, now))) return false;
+  removeWhenCompleted(ctx.job);
+  return true;
 }
 
 /** Whether a failure now moves the job to the failed set: no attempt is left for the queue's retry. */

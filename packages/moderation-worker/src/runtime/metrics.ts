@@ -64,6 +64,12 @@ export interface WorkerMetrics {
   unstorableMatches: Counter;
   /** Analysed-match writes run again inside the job after a lost lock race, by SQLSTATE (40001, 40P01). */
   writeConflictRetries: Counter<'sqlstate'>;
+  /** Deferred matches that left Redis past RISK_ANALYSIS_PARK_AFTER, by the reason they waited for. */
+  parked: Counter<'reason'>;
+  /** Matches parked right now (deferred, no job in Redis), as of this replica's last recovery pass. */
+  parkedBacklog: Gauge;
+  /** Parked matches the recovery sweep put back in the queue. */
+  parkedRequeued: Counter;
   /** Matches per batched statement (facts read, analysed-match write). */
   batchSize: Histogram<'statement'>;
   /** Signals the analysed-match write stored (inserted or merged), by detector key and severity. */
@@ -160,6 +166,19 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       'Analysed-match writes run again inside the job after a deadlock (40P01) or serialization failure (40001)',
       ['sqlstate'],
     ),
+    parked: counter(
+      'moderation_parked_matches_total',
+      'Deferred matches parked (their job left Redis, their run waits in PostgreSQL) after RISK_ANALYSIS_PARK_AFTER, by last reason',
+      ['reason'],
+    ),
+    parkedBacklog: gauge(
+      'moderation_parked_matches',
+      'Matches parked right now: deferred, waiting in PostgreSQL (not Redis) for the engine to answer again',
+    ),
+    parkedRequeued: counter(
+      'moderation_parked_requeued_total',
+      'Parked matches the recovery sweep re-enqueued',
+    ),
     batchSize: histogram(
       'moderation_db_batch_size',
       'Matches per batched PostgreSQL statement (facts read, analysed-match write)',
@@ -227,6 +246,8 @@ function preinitialise(m: WorkerMetrics): void {
   for (const reason of UNAVAILABLE_REASONS) m.abandoned.inc({ reason }, 0);
   m.unstorableMatches.inc(0);
   for (const sqlstate of TRANSACTION_CONFLICT_STATES) m.writeConflictRetries.inc({ sqlstate }, 0);
+  for (const reason of UNAVAILABLE_REASONS) m.parked.inc({ reason }, 0);
+  m.parkedRequeued.inc(0);
   m.setBreakerState('disabled');
   for (const to of BREAKER_TRANSITIONS) m.breakerTransitions.inc({ to }, 0);
   for (const statement of BATCH_STATEMENTS) m.batchSize.zero({ statement });

@@ -20,6 +20,7 @@ export function testWorkerConfig(
     batchSize: 32,
     riskEngine: createRiskEngineConfig({ enabled: false, url: null, token: null, timeoutMs: 750 }),
     maxDeferMs: 3_600_000,
+    parkAfterMs: 300_000,
     webhookUrl: null,
     notifyConcurrency: 1,
     maxNotificationsPerMatch: 5,

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import type { AnalyzeMatchDeps } from '../analysis/analyze-match.js';
 import { watchEngine } from '../analysis/engine-watch.js';
 import { createProducerConnection, DEFAULT_JOB_OPTIONS, QUEUE_NAME } from '../analysis/job.js';
-import { createAnalysisWorker } from '../analysis/worker.js';
+import { type AnalysisWorkerDeps, createAnalysisWorker } from '../analysis/worker.js';
 import { migrateUp } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
 import { createLogger } from '../runtime/logger.js';
@@ -186,6 +186,8 @@ export function clientFor(
 
 /** A worker on its own Redis prefix, with everything a test inspects. */
 export interface TestWorker {
+  /** The worker's BullMQ prefix (its keys all start with it). */
+  prefix: string;
   queue: Queue;
   events: QueueEvents;
   worker: Worker;
@@ -202,6 +204,7 @@ export async function startTestWorker(
   logger: Logger,
   concurrency = 4,
   telemetry?: Telemetry,
+  more: Partial<Pick<AnalysisWorkerDeps, 'parking' | 'deferralBackoff'>> = {},
 ): Promise<TestWorker> {
   const prefix = uniquePrefix('w');
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -220,6 +223,7 @@ export async function startTestWorker(
     breaker: client,
     deferralBackoff: { baseMs: 30, capMs: 200, jitter: 0 },
     ...(telemetry !== undefined && { telemetry }),
+    ...more,
   });
   await worker.waitUntilReady();
   const settled = (jobId: string) =>
@@ -240,6 +244,7 @@ export async function startTestWorker(
       check().catch(reject);
     });
   return {
+    prefix,
     queue,
     events,
     worker,
