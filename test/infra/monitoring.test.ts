@@ -380,7 +380,7 @@ describe('a fresh worker process', () => {
       samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
         ?.value;
     const closed: Record<string, [string, string[]]> = {
-      moderation_queue_jobs: ['state', ['waiting', 'active', 'delayed', 'failed', 'paused']],
+      moderation_queue_jobs: ['state', ['waiting', 'active', 'delayed', 'failed']],
       moderation_risk_engine_request_duration_seconds_count: [
         'outcome',
         [

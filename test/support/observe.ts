@@ -132,7 +132,7 @@ export async function expectExactlyOnce(
 
 /** Job counts of the queue in the states a test cares about. */
 export async function queueCounts(queue: Queue): Promise<Record<string, number>> {
-  return queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized');
+  return queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed', 'prioritized');
 }
 
 /** Waits until every match's run row satisfies `accept`; resolves with the rows. */

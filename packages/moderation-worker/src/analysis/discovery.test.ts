@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { openTestPool, type TempDatabase, uniquePrefix } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -307,6 +308,9 @@ describe('the discovery sweep', () => {
       matchId,
     });
     expect(await cursorRow()).toEqual(before);
+    // ioredis 6 fails the pass's commands as soon as the socket goes, before the client itself
+    // leaves `ready`: wait for the client to know.
+    if (redis.status !== 'end') await once(redis, 'end');
     // Redis still gone: the next pass does not even take the cursor.
     await expect(lost.discovery.sweepOnce()).rejects.toMatchObject({ matchId: null });
 

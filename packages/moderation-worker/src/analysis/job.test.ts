@@ -52,18 +52,19 @@ describe('backfill', () => {
       ]);
     }
     // The abandoned match's old job is still kept as failed: backfill must replace it.
+    const failingConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const failing = new Worker(
       queue.name,
       async () => {
         throw new UnrecoverableError('abandoned');
       },
-      { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix: queue.opts.prefix! },
+      { connection: failingConnection, prefix: queue.opts.prefix! },
     );
     const failed = new Promise((resolve) => failing.once('failed', resolve));
     await queue.add(JOB_NAME, { matchId: ids.abandoned }, { jobId: rankedMatchJobId(ids.abandoned) });
     await failed;
     await failing.close();
-    await (await failing.client).quit();
+    await failingConnection.quit();
 
     const report = await backfill(db, queue, { batchSize: 2 });
     expect(report).toEqual({ queued: 4, alreadyPending: 0 });

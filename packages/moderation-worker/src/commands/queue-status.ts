@@ -1,12 +1,11 @@
 import type { Queue } from 'bullmq';
 
-/** The job states `check` and `queue status` report, in display order. */
+/** The job states `check` and `queue status` report, in display order (BullMQ 6: a paused queue's jobs wait). */
 export const REPORTED_STATES = [
   'waiting',
   'active',
   'delayed',
   'prioritized',
-  'paused',
   'failed',
   'completed',
 ] as const;

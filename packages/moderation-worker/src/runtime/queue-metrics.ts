@@ -1,17 +1,20 @@
-// The analysis queue as Prometheus sees it, read from BullMQ at scrape time: two cheap scripts (the
-// counts, and the oldest waiting job of the wait and paused lists), shared by the gauges of a scrape.
+// The analysis queue as Prometheus sees it, read from BullMQ at scrape time: three cheap reads (the
+// counts, the oldest waiting job, the pause flag), shared by the gauges of a scrape.
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { scrapeRead } from './scrape-read.js';
 
 /** The job states exported as `moderation_queue_jobs{state}`. */
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'paused'] as const;
+// BullMQ 6 has no `paused` state: a paused queue's jobs stay `waiting`, and the pause is a flag.
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
 /** The queue at one moment. */
 export interface QueueStats {
   counts: Record<QueueState, number>;
-  /** Seconds the oldest waiting (or paused) job has waited; 0 when none waits. */
+  /** Whether the queue is paused for every worker (`moderation-worker queue pause`). */
+  paused: boolean;
+  /** Seconds the oldest waiting job (paused queue or not) has waited; 0 when none waits. */
   oldestWaitingAgeSeconds: number;
 }
 
@@ -27,23 +30,25 @@ export interface QueueMetricsOptions {
  * open, a retry) is not as old as its job; one promoted from a deferral counts its last backoff too.
  */
 export async function readQueueStats(queue: Queue, now: number): Promise<QueueStats> {
-  // getJobs(['waiting']) looks at the paused list too; asc with 0..0 is the tail: the oldest of each.
-  const [counts, oldest] = await Promise.all([
+  // asc with 0..0 is the tail of the wait list: the oldest job.
+  const [counts, oldest, paused] = await Promise.all([
     queue.getJobCounts(...QUEUE_STATES),
     queue.getJobs(['waiting'], 0, 0, true),
+    queue.isPaused(),
   ]);
   const waitingSince = Math.min(...oldest.map((job) => Math.max(job.timestamp, job.processedOn ?? 0)));
   return {
     counts: Object.fromEntries(
       QUEUE_STATES.map((state) => [state, counts[state] ?? 0]),
     ) as QueueStats['counts'],
+    paused,
     oldestWaitingAgeSeconds: oldest.length === 0 ? 0 : Math.max(0, (now - waitingSince) / 1000),
   };
 }
 
 /**
- * Registers `moderation_queue_jobs{state}`, `moderation_queue_oldest_waiting_job_age_seconds` and
- * `moderation_queue_stats_read_failures_total`. A failed or slow read never fails the scrape: the
+ * Registers `moderation_queue_jobs{state}`, `moderation_queue_paused`,
+ * `moderation_queue_oldest_waiting_job_age_seconds` and `moderation_queue_stats_read_failures_total`. A failed or slow read never fails the scrape: the
  * gauges report NaN for that scrape (no value is better than a stale one) and the failure is counted.
  */
 export function registerQueueMetrics(
@@ -66,7 +71,7 @@ export function registerQueueMetrics(
   });
   new Gauge({
     name: 'moderation_queue_jobs',
-    help: 'Jobs of the analysis queue by state (waiting, active, delayed, failed, paused), read at scrape time',
+    help: 'Jobs of the analysis queue by state (waiting, active, delayed, failed), read at scrape time',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
@@ -75,8 +80,17 @@ export function registerQueueMetrics(
     },
   });
   new Gauge({
+    name: 'moderation_queue_paused',
+    help: '1 while the analysis queue is paused for every worker (moderation-worker queue pause), else 0',
+    registers: [registry],
+    async collect() {
+      const current = await stats();
+      this.set(current ? Number(current.paused) : Number.NaN);
+    },
+  });
+  new Gauge({
     name: 'moderation_queue_oldest_waiting_job_age_seconds',
-    help: 'Seconds the oldest waiting job of the analysis queue has waited (paused jobs included), 0 when none waits',
+    help: 'Seconds the oldest waiting job of the analysis queue has waited (paused queue or not), 0 when none waits',
     registers: [registry],
     async collect() {
       this.set((await stats())?.oldestWaitingAgeSeconds ?? Number.NaN);

@@ -34,7 +34,7 @@ export function startTracing(settings: TracingSettings, options: TracingOptions)
   provider.register();
   const tracer = provider.getTracer(TRACER_NAME);
   return {
-    telemetry: new BullMQOtel(BULLMQ_TRACER_NAME),
+    telemetry: new BullMQOtel({ tracerName: BULLMQ_TRACER_NAME }),
     serviceName: String(resource.attributes['service.name']),
     traceFlow: (flow) => ({
       ...flow,
