@@ -416,6 +416,38 @@ describe('review notification delivery', () => {
     expect(logs.some((line) => JSON.parse(line).level === 40)).toBe(true);
   });
 
+  it('redacts, then cuts: no piece of the secret of 8 characters or more is stored or logged', async () => {
+    const rows = await Promise.all([1, 2, 3, 4].map(() => insertQueued(queuedPayload())));
+    const secretPieces = (secret: string) =>
+      Array.from({ length: secret.length - 7 }, (_, i) => secret.slice(i, i + 8));
+    // Half a token echoed; the token where a cut at 1000 characters would split it; the token
+    // across the 16 KiB the worker reads of an error body; the id and token percent-encoded.
+    hook.respondNext((response) => response.writeHead(403).end(`unknown token ${TOKEN.slice(4, 20)}...`));
+    hook.respondNext((response) =>
+      response.writeHead(404).end(`${'x'.repeat(960)} webhook ${TOKEN} not found`),
+    );
+    hook.respondNext((response) =>
+      response.writeHead(400).end(`${'y'.repeat(16 * 1024 - 12)}${TOKEN}${'z'.repeat(100)}`),
+    );
+    hook.respondNext((response) =>
+      response.writeHead(401).end(`bad ${encodeURIComponent(`112233445566778899/${TOKEN}`)}`),
+    );
+    const delivery = start();
+
+    await delivery.drainOnce();
+    await delivery.stop();
+    const stored = await lastErrors(rows);
+
+    expect(stored.filter((error) => error.startsWith('http_4xx'))).toHaveLength(4);
+    for (const text of [...logs, ...stored]) {
+      for (const piece of [...secretPieces(TOKEN), ...secretPieces('112233445566778899')]) {
+        expect(text).not.toContain(piece);
+      }
+    }
+    // The cut comes after the redaction: the long body keeps its ending up to 1000 characters.
+    expect(stored.some((error) => error.length === 1000 && error.includes('webhook ****'))).toBe(true);
+  });
+
   it("delivers a new player report's notification with no risk engine anywhere", async () => {
     const [matchId, reporter, reported] = [randomUUID(), randomUUID(), randomUUID()];
     await insertPlayedMatch(pool, matchId, [reporter, { id: reported, displayName: 'Suspect' }]);
