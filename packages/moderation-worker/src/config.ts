@@ -2,6 +2,7 @@ import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geod
 import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
 import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
+import type { ReportRateLimit } from './reports/report-rate-limit.js';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
@@ -110,6 +111,15 @@ export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
     batchSize: integer(env, 'MODERATION_DISCOVERY_BATCH_SIZE', 500, 1, 10_000),
     // At least a second: a late commit is the reason the overlap exists, and no commit is instant.
     overlapMs: duration(env, 'MODERATION_DISCOVERY_OVERLAP', '5m', 1_000, 86_400_000),
+  };
+}
+
+/** MODERATION_REPORT_RATE_LIMIT (reports, default 10) per MODERATION_REPORT_RATE_WINDOW (default 1h). */
+export function reportRateLimitFromEnv(env: Env): ReportRateLimit {
+  return {
+    maxReports: integer(env, 'MODERATION_REPORT_RATE_LIMIT', 10, 1, 1_000),
+    // A minute to a week: shorter lets a flood through in bursts, longer punishes honest players for weeks.
+    windowMs: duration(env, 'MODERATION_REPORT_RATE_WINDOW', '1h', 60_000, 604_800_000),
   };
 }
 

@@ -35,10 +35,17 @@ export { MIGRATIONS_DIR } from './db/migration-files.js';
 export { MigrationError, type MigrationErrorKind } from './errors.js';
 export { type QueuedSignalPayload, SIGNAL_QUEUED, signalDedupeKey } from './notifications/outbox-payload.js';
 export {
+  DEFAULT_REPORT_RATE_LIMIT,
+  describeReportRejection,
+  type InvalidReport,
   type PlayerReportInput,
   type PlayerReportResult,
   playerReportSignalType,
   REPORT_CATEGORIES,
+  REPORT_REJECTION_MESSAGES,
+  type RecordReportOptions,
   type ReportCategory,
+  type ReportRateLimit,
+  type ReportRejection,
   recordPlayerReport,
 } from './reports/index.js';
