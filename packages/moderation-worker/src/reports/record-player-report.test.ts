@@ -13,6 +13,7 @@ import {
   REPORT_REJECTIONS,
   recordPlayerReport,
 } from './index.js';
+import { isInvisibleOrReordering } from './reason-text.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -242,9 +243,9 @@ describe('player report reason text', () => {
     expect(result.status).toBe('recorded');
     const stored = (await signalRow((result as { signalId: string }).signalId)).payload_json.reason;
     expect(stored).toBe('evil namex  said bell[31mred\nnext line 👩‍💻');
-    expect(stored).not.toMatch(
-      /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/,
-    );
+    expect(
+      [...stored].filter((char: string) => isInvisibleOrReordering(char.charCodeAt(0)) && char !== '\n'),
+    ).toEqual([]);
   });
 
   it('leaves the reason out when nothing but invisible characters was sent', async () => {
