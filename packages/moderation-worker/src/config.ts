@@ -3,6 +3,7 @@ import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
 import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
 import type { ReportRateLimit } from './reports/report-rate-limit.js';
+import type { RetentionSettings } from './retention/retention.js';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
@@ -48,6 +49,10 @@ export interface WorkerConfig {
   /** MODERATION_WEBHOOK_URL (a secret); null: site_settings `moderation_settings.discordWebhookUrl` decides. */
   webhookUrl: string | null;
   notifyConcurrency: number;
+  /** Delivery attempts before a notification is dead-lettered (MODERATION_NOTIFY_MAX_ATTEMPTS, default 20). */
+  notifyMaxAttempts: number;
+  /** The retention job (MODERATION_RETENTION_DAYS, MODERATION_RETENTION_INTERVAL). */
+  retention: RetentionSettings;
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
   discovery: DiscoverySettings;
@@ -81,6 +86,8 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     maxDeferMs: duration(env, 'RISK_ANALYSIS_MAX_DEFER', '24h', 1, Number.POSITIVE_INFINITY),
     webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
+    notifyMaxAttempts: integer(env, 'MODERATION_NOTIFY_MAX_ATTEMPTS', 20, 1, 1_000),
+    retention: retentionSettingsFromEnv(env),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     discovery: discoverySettingsFromEnv(env),
     tracing: tracingSettingsFromEnv(env),
@@ -111,6 +118,15 @@ export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
     batchSize: integer(env, 'MODERATION_DISCOVERY_BATCH_SIZE', 500, 1, 10_000),
     // At least a second: a late commit is the reason the overlap exists, and no commit is instant.
     overlapMs: duration(env, 'MODERATION_DISCOVERY_OVERLAP', '5m', 1_000, 86_400_000),
+  };
+}
+
+/** MODERATION_RETENTION_DAYS (default 30) and MODERATION_RETENTION_INTERVAL (default 1h). */
+export function retentionSettingsFromEnv(env: Env): RetentionSettings {
+  return {
+    // Whole days (a Go duration stops at about 24 days here); at least one, at most ten years.
+    maxAgeMs: integer(env, 'MODERATION_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
+    intervalMs: duration(env, 'MODERATION_RETENTION_INTERVAL', '1h', 60_000, 86_400_000),
   };
 }
 

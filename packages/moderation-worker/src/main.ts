@@ -17,6 +17,8 @@ import { type OutboxDelivery, startOutboxDelivery } from './notifications/delive
 import { registerDeliveryMetrics } from './notifications/delivery-metrics.js';
 import { readBacklogStats } from './notifications/outbox.js';
 import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
+import { type Retention, startRetention } from './retention/retention.js';
+import { registerRetentionMetrics } from './retention/retention-metrics.js';
 import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js';
@@ -75,6 +77,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   metricsQueue.on('error', (error) => logger.debug({ err: error }, 'metrics queue error'));
   registerQueueMetrics(registry, () => readQueueStats(metricsQueue, Date.now()));
   const deliveryMetrics = registerDeliveryMetrics(registry, () => readBacklogStats(db.pool, now()));
+  const countPruned = registerRetentionMetrics(registry);
   const client = createRiskClient(config.riskEngine);
   const engine = watchEngine(client, logger, metrics);
   let discovery: Discovery | undefined;
@@ -99,6 +102,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
 
   let worker: Worker | undefined;
   let delivery: OutboxDelivery | undefined;
+  let retention: Retention | undefined;
   let discoveryRedis: Redis | undefined;
   let stopping = false;
   const consuming = readiness.whenSchemaCurrent().then(async (current) => {
@@ -132,6 +136,14 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       registry,
       metrics: deliveryMetrics,
       concurrency: config.notifyConcurrency,
+      maxAttempts: config.notifyMaxAttempts,
+    });
+    retention = startRetention({
+      pool: db.pool,
+      settings: config.retention,
+      logger,
+      now,
+      onPruned: countPruned,
     });
     logger.info(
       {
@@ -167,7 +179,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     readiness.stop();
     await consuming.catch(() => undefined);
     const drained = await withinDeadline(
-      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop()]).then(() => true),
+      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop(), retention?.stop()]).then(() => true),
       config.drainTimeoutMs,
     );
     if (!drained) {

@@ -150,19 +150,51 @@ describe('review notification delivery', () => {
     );
   });
 
-  it('keeps retrying a row however many attempts it has had', async () => {
-    const id = await insertQueued(queuedPayload());
-    await pool.query('UPDATE notification_outbox SET attempts = 10000 WHERE id = $1', [id]);
-    hook.respondNext((response) => response.writeHead(503).end());
-    const delivery = start();
+  it('dead-letters a row whose last allowed attempt failed: kept, never claimed again, counted and logged once', async () => {
+    const doomed = await insertQueued(queuedPayload());
+    hook.setBehaviour({ kind: 'status', status: 503 });
+    const delivery = start({ maxAttempts: 3 });
 
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(await delivery.drainOnce()).toBe(1);
+      expect(await outboxRow(doomed)).toMatchObject({ attempts: attempt, sent_at: null });
+      clock += 60 * 60_000;
+    }
+    const dead = await outboxRow(doomed);
+    expect(dead).toMatchObject({ attempts: 3, sent_at: null });
+    expect(dead.next_attempt_at).toBe(Number.POSITIVE_INFINITY);
+    expect(dead.last_error).toBe('dead-lettered after 3 attempts; last: http_5xx: HTTP 503');
+
+    // However long one waits, it is not posted again.
+    const posted = hook.received.length;
+    clock += 365 * 86_400_000;
+    expect(await delivery.drainOnce()).toBe(0);
+    expect(hook.received).toHaveLength(posted);
+
+    expect(await metric('moderation_outbox_dead_letters')).toBe(1);
+    expect(await metric('moderation_outbox_backlog')).toBe(0);
+    expect(await metric('moderation_outbox_oldest_pending_seconds')).toBe(0);
+    expect(await metric('moderation_notifications_dead_lettered_total')).toBe(1);
+    const lines = logs.map((line) => JSON.parse(line)).filter((line) => line.msg.includes('dead-lettered'));
+    expect(lines).toEqual([expect.objectContaining({ level: 40, outboxId: doomed, attempts: 3 })]);
+  });
+
+  it('gives a dead letter re-armed with new content by its producer another attempt', async () => {
+    const id = await insertQueued(queuedPayload());
+    hook.setBehaviour({ kind: 'status', status: 500 });
+    const delivery = start({ maxAttempts: 1 });
     await delivery.drainOnce();
-    const failed = await outboxRow(id);
-    expect(failed).toMatchObject({ attempts: 10_001, sent_at: null });
-    expect(failed.next_attempt_at.getTime()).toBe(clock + 10 * 60_000);
-    clock += 10 * 60_000;
+    expect((await outboxRow(id)).next_attempt_at).toBe(Number.POSITIVE_INFINITY);
+
+    // What queueSignalNotification's re-arm does (production's too): new payload, due now.
+    await pool.query(
+      `UPDATE notification_outbox SET payload_json = payload_json || '{"severity": "high"}',
+         next_attempt_at = $2, sent_at = NULL, last_error = NULL WHERE id = $1`,
+      [id, new Date(clock)],
+    );
+    hook.setBehaviour({ kind: 'ok' });
     expect(await delivery.drainOnce()).toBe(1);
-    expect(await outboxRow(id)).toMatchObject({ attempts: 10_002, sent_at: expect.any(Date) });
+    expect(await outboxRow(id)).toMatchObject({ attempts: 2, sent_at: expect.any(Date) });
   });
 
   it('honours a Retry-After header on 429 and delivers once it has passed', async () => {
