@@ -9,7 +9,7 @@ import { watchEngine } from './analysis/engine-watch.js';
 import { openRankedMatchQueue } from './analysis/job.js';
 import { batchedMatchStore } from './analysis/match-io.js';
 import { createAnalysisWorker } from './analysis/worker.js';
-import { describeEndpoint } from './commands/secret-redaction.js';
+import { connectionSecrets, describeEndpoint } from './commands/secret-redaction.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
@@ -20,6 +20,7 @@ import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
 import { type Retention, startRetention } from './retention/retention.js';
 import { registerRetentionMetrics } from './retention/retention-metrics.js';
 import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
+import { createDependencyLog } from './runtime/dependency-log.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js';
 import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
@@ -65,7 +66,8 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     url: config.postgresUrl,
     maxConns: config.postgresMaxConns,
     pgbouncer: config.postgresPgbouncer,
-    onIdleError: (error) => logger.warn({ err: error }, 'idle postgres connection lost'),
+    // Readiness logs the outage once; a pooled connection's own death is detail.
+    onIdleError: (error) => logger.debug({ err: error }, 'idle postgres connection lost'),
   });
   const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
@@ -88,6 +90,11 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     riskEngineState: () => client.state,
     discoveryStatus: () => discovery?.status() ?? { ...DISCOVERY_OFF, enabled: config.discovery.enabled },
     logger,
+    dependencyLog: createDependencyLog({
+      logger,
+      secrets: connectionSecrets(config.postgresUrl, config.redisUrl),
+      endpoints: { postgres: describeEndpoint(config.postgresUrl), redis: describeEndpoint(config.redisUrl) },
+    }),
     metrics,
     ...(options.probeIntervalMs !== undefined && { intervalMs: options.probeIntervalMs }),
   });

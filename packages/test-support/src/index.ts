@@ -19,7 +19,12 @@ export {
 export { FAKE_ENGINE_PACKAGE_DIR, WORKER_PACKAGE_DIR } from './paths.js';
 export { type PollOptions, PollTimeoutError, pollUntil } from './poll.js';
 export { freePort, startOnFreePort } from './ports.js';
-export { PG_BIN, type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
+export {
+  PG_BIN,
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  startPrivatePostgres,
+} from './private-postgres.js';
 export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
 export {
   type ExitState,
