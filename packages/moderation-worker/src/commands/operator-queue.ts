@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { openRankedMatchQueue, type QueueLocation } from '../analysis/job.js';
 import type { QueueConfig } from '../config.js';
+import { withDeadline } from '../lib/deadline.js';
 import { routeBullmqConsole } from '../runtime/bullmq-console.js';
 import { describeError } from './checks/check-result.js';
 import { type CommandOutput, failure, warning } from './command-io.js';
@@ -13,7 +14,10 @@ export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;
 
 /**
  * A Redis connection for one-shot operator commands: connects once, fails fast when Redis is
- * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis.
+ * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis. The
+ * whole connect (TCP, AUTH, ready check) has one bound, `timeoutMs`: a host that accepts the
+ * connection and never answers (a frozen Redis, a proxy with nothing behind it) fails as fast as a
+ * refused one.
  */
 export async function connectOperatorRedis(url: string, timeoutMs: number): Promise<Redis> {
   const redis = new Redis(url, {
@@ -31,7 +35,7 @@ export async function connectOperatorRedis(url: string, timeoutMs: number): Prom
     socketError ??= error;
   });
   try {
-    await redis.connect();
+    await withDeadline(redis.connect(), timeoutMs);
     return redis;
   } catch (error) {
     redis.disconnect();
