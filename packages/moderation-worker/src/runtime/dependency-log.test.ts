@@ -14,6 +14,7 @@ import { migrateUp } from '../db/migrate.js';
 import { type RunningWorker, run } from '../main.js';
 import { testWorkerConfig } from '../test-support/worker-config.js';
 import { captureLogger, eventually, type LogLine } from '../test-support/worker-harness.js';
+import { createDependencyLog } from './dependency-log.js';
 
 const ROLE = 'moderation_worker';
 const PASSWORD = 'right-horse-battery-staple';
@@ -127,6 +128,37 @@ describe('dependency outages in the log', () => {
     ]);
     expect(lines[0]).toMatchObject({ endpoint: `127.0.0.1:${redis.port}` });
     expect(transitions(log.lines(), 'postgres')).toEqual([]);
+  });
+});
+
+describe('the transition log', () => {
+  it('ignores one missed probe, logs an outage once after two, and its end once, with secrets removed', () => {
+    const log = captureLogger('info');
+    const deps = createDependencyLog({
+      logger: log.logger,
+      secrets: ['s3cret-pass'],
+      endpoints: { redis: 'cache:6379' },
+    });
+    const refused = Object.assign(new Error('connect to redis://:s3cret-pass@cache:6379 failed'), {
+      code: 'ECONNREFUSED',
+    });
+
+    deps.down('redis', refused);
+    deps.up('redis');
+    expect(log.lines()).toEqual([]);
+
+    for (let probe = 0; probe < 5; probe += 1) deps.down('redis', refused);
+    deps.up('redis');
+    deps.up('redis');
+    expect(log.lines().map((line) => [line.level, line.msg, line.endpoint])).toEqual([
+      [
+        40,
+        'redis unreachable: connect to redis://:[redacted]@cache:6379 failed (ECONNREFUSED)',
+        'cache:6379',
+      ],
+      [30, 'redis reachable again', 'cache:6379'],
+    ]);
+    expect(log.text()).not.toContain('s3cret-pass');
   });
 });
 

@@ -14,25 +14,34 @@ export interface DependencyLogOptions {
   secrets?: readonly string[];
   /** `host:port` per dependency, safe to print. */
   endpoints?: Partial<Record<Dependency, string>>;
+  /**
+   * Failed probes in a row before an outage is logged (default 2): one probe that missed its 1 s
+   * bound on a loaded machine is not an outage worth a warning; readiness reflects it either way.
+   */
+  failuresBeforeWarning?: number;
 }
 
 /** Tracks each dependency's last known state and logs its transitions. */
 export interface DependencyLog {
   /** The dependency answered; logs `<dependency> reachable again` after an outage. */
   up(dependency: Dependency): void;
-  /** The dependency failed; logs `<dependency> unreachable: <error>` when it was up or unknown. */
+  /** The dependency failed; logs `<dependency> unreachable: <error>` once it has failed enough probes in a row. */
   down(dependency: Dependency, error: unknown): void;
 }
 
 /** Creates the transition log; the first state seen logs only when it is an outage. */
 export function createDependencyLog(options: DependencyLogOptions): DependencyLog {
+  // 'down' once the outage was logged; failures counts the failed probes in a row before that.
   const state = new Map<Dependency, 'up' | 'down'>();
+  const failures = new Map<Dependency, number>();
+  const threshold = options.failuresBeforeWarning ?? 2;
   const secrets = options.secrets ?? [];
   const redact = (text: string) => redactSecrets(text, secrets);
   return {
     up(dependency) {
       const was = state.get(dependency);
       state.set(dependency, 'up');
+      failures.set(dependency, 0);
       if (was !== 'down') return;
       options.logger.info(
         { dependency, endpoint: options.endpoints?.[dependency] },
@@ -40,9 +49,11 @@ export function createDependencyLog(options: DependencyLogOptions): DependencyLo
       );
     },
     down(dependency, error) {
-      const was = state.get(dependency);
+      if (state.get(dependency) === 'down') return;
+      const failed = (failures.get(dependency) ?? 0) + 1;
+      failures.set(dependency, failed);
+      if (failed < threshold) return;
       state.set(dependency, 'down');
-      if (was === 'down') return;
       const err = redactedError(error, redact);
       const code =
         typeof err.code === 'string' && !String(err.message).includes(err.code) ? ` (${err.code})` : '';
