@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPlayedMatch } from '../test-support/played-match.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
-import { reportCommand } from './report-command.js';
+import { REPORT_DATABASE_TIMEOUT_MS, reportCommand } from './report-command.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -155,6 +157,25 @@ describe('moderation-worker report', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('report failed: database error');
     expect(result.stderr).not.toContain('hunter2-secret');
+  });
+
+  it('exits 1 within its bound when PostgreSQL accepts connections and never answers', async () => {
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = performance.now();
+      const result = await run(args(), {
+        POSTGRES_URL: `postgres://mod:hunter2-secret@127.0.0.1:${port}/none`,
+      });
+      expect(performance.now() - started).toBeLessThan(REPORT_DATABASE_TIMEOUT_MS + 2_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^moderation-worker report: report failed: database error: .*timeout/);
+      expect(result.stderr).not.toContain('hunter2-secret');
+    } finally {
+      silent.close();
+    }
   });
 
   it('prints usage for --help and exits 0', async () => {

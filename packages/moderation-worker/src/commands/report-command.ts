@@ -31,6 +31,9 @@ const OPTIONS = {
 
 const REQUIRED = ['match', 'reporter', 'reported', 'category'] as const;
 
+/** Bound on connecting to PostgreSQL and on each statement of `report`. */
+export const REPORT_DATABASE_TIMEOUT_MS = 5_000;
+
 /** `moderation-worker report`: exit 0 recorded or duplicate, 2 invalid input, 1 database failure. */
 export const reportCommand = defineCommand({
   name: 'report',
@@ -55,7 +58,13 @@ export const reportCommand = defineCommand({
     if (typeof config === 'number') return config;
     const { url, rateLimit } = config;
 
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    // Bounded like every operator command: a PostgreSQL that accepts and never answers fails in seconds.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 1,
+      connectionTimeoutMillis: REPORT_DATABASE_TIMEOUT_MS,
+      query_timeout: REPORT_DATABASE_TIMEOUT_MS,
+    });
     try {
       const result = await recordPlayerReport(
         pool,
