@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workerConfigFromEnv } from './config.js';
+import { reportRateLimitFromEnv, workerConfigFromEnv } from './config.js';
 import { WorkerConfigError } from './errors.js';
 
 const BASE = { POSTGRES_URL: 'postgres://u:pw@db:5432/geoduels' };
@@ -23,6 +23,8 @@ describe('worker configuration', () => {
       webhookUrl: null,
       notifyConcurrency: 4,
       maxNotificationsPerMatch: 5,
+      notifyMaxAttempts: 20,
+      retention: { maxAgeMs: 2_592_000_000, intervalMs: 3_600_000 },
       drainTimeoutMs: 25_000,
       discovery: { enabled: true, intervalMs: 5_000, batchSize: 500, overlapMs: 300_000 },
       tracing: null,
@@ -50,6 +52,9 @@ describe('worker configuration', () => {
       MODERATION_WEBHOOK_URL: 'https://discord.example/api/webhooks/1/abc',
       MODERATION_NOTIFY_CONCURRENCY: '2',
       MODERATION_MAX_NOTIFICATIONS_PER_MATCH: '12',
+      MODERATION_NOTIFY_MAX_ATTEMPTS: '5',
+      MODERATION_RETENTION_DAYS: '7',
+      MODERATION_RETENTION_INTERVAL: '15m',
       MODERATION_DRAIN_TIMEOUT: '10s',
       MODERATION_DISCOVERY_ENABLED: 'false',
       MODERATION_DISCOVERY_INTERVAL: '250ms',
@@ -71,6 +76,8 @@ describe('worker configuration', () => {
       webhookUrl: 'https://discord.example/api/webhooks/1/abc',
       notifyConcurrency: 2,
       maxNotificationsPerMatch: 12,
+      notifyMaxAttempts: 5,
+      retention: { maxAgeMs: 604_800_000, intervalMs: 900_000 },
       drainTimeoutMs: 10_000,
       discovery: { enabled: false, intervalMs: 250, batchSize: 50, overlapMs: 600_000 },
       logLevel: 'debug',
@@ -99,6 +106,13 @@ describe('worker configuration', () => {
     ['MODERATION_NOTIFY_CONCURRENCY', 'x'],
     ['MODERATION_MAX_NOTIFICATIONS_PER_MATCH', '0'],
     ['MODERATION_MAX_NOTIFICATIONS_PER_MATCH', '101'],
+    ['MODERATION_NOTIFY_MAX_ATTEMPTS', '0'],
+    ['MODERATION_NOTIFY_MAX_ATTEMPTS', '1001'],
+    ['MODERATION_RETENTION_DAYS', '0'],
+    ['MODERATION_RETENTION_DAYS', '30d'],
+    ['MODERATION_RETENTION_DAYS', '3651'],
+    ['MODERATION_RETENTION_INTERVAL', '10s'],
+    ['MODERATION_RETENTION_INTERVAL', '48h'],
     ['MODERATION_DRAIN_TIMEOUT', '30s'],
     ['MODERATION_DISCOVERY_ENABLED', 'sometimes'],
     ['MODERATION_DISCOVERY_INTERVAL', '5'],
@@ -129,6 +143,28 @@ describe('worker configuration', () => {
       workerConfigFromEnv({ ...BASE, RISK_ANALYSIS_MAX_DEFER: '10m', RISK_ANALYSIS_PARK_AFTER: '11m' }),
     ).toThrow(/^RISK_ANALYSIS_PARK_AFTER: must not be longer than RISK_ANALYSIS_MAX_DEFER/);
     expect(workerConfigFromEnv({ ...BASE, RISK_ANALYSIS_MAX_DEFER: '2m' }).parkAfterMs).toBe(120_000);
+  });
+
+  it('names the bounds of the retention, dead-letter and report variables', () => {
+    expect(() => workerConfigFromEnv({ ...BASE, MODERATION_RETENTION_DAYS: '0' })).toThrow(
+      'MODERATION_RETENTION_DAYS: must be between 1 and 3650',
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, MODERATION_RETENTION_INTERVAL: '10s' })).toThrow(
+      'MODERATION_RETENTION_INTERVAL: must be between 60000 ms and 86400000 ms (got "10s")',
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, MODERATION_NOTIFY_MAX_ATTEMPTS: '0' })).toThrow(
+      'MODERATION_NOTIFY_MAX_ATTEMPTS: must be between 1 and 1000',
+    );
+    expect(reportRateLimitFromEnv({})).toEqual({ maxReports: 10, windowMs: 3_600_000 });
+    expect(
+      reportRateLimitFromEnv({ MODERATION_REPORT_RATE_LIMIT: '3', MODERATION_REPORT_RATE_WINDOW: '24h' }),
+    ).toEqual({ maxReports: 3, windowMs: 86_400_000 });
+    expect(() => reportRateLimitFromEnv({ MODERATION_REPORT_RATE_LIMIT: '1001' })).toThrow(
+      'MODERATION_REPORT_RATE_LIMIT: must be between 1 and 1000',
+    );
+    expect(() => reportRateLimitFromEnv({ MODERATION_REPORT_RATE_WINDOW: '8d' })).toThrow(
+      /^MODERATION_REPORT_RATE_WINDOW: /,
+    );
   });
 
   it('lets the client name its own variables', () => {

@@ -2,6 +2,8 @@ import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geod
 import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
 import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
+import type { ReportRateLimit } from './reports/report-rate-limit.js';
+import type { RetentionSettings } from './retention/retention.js';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
@@ -57,6 +59,10 @@ export interface WorkerConfig {
    * (MODERATION_MAX_NOTIFICATIONS_PER_MATCH, default 5, 1 to 100).
    */
   maxNotificationsPerMatch: number;
+  /** Delivery attempts before a notification is dead-lettered (MODERATION_NOTIFY_MAX_ATTEMPTS, default 20). */
+  notifyMaxAttempts: number;
+  /** The retention job (MODERATION_RETENTION_DAYS, MODERATION_RETENTION_INTERVAL). */
+  retention: RetentionSettings;
   /** Bound on the SIGTERM drain (MODERATION_DRAIN_TIMEOUT, default 25s, below Kubernetes' 30 s grace). */
   drainTimeoutMs: number;
   discovery: DiscoverySettings;
@@ -93,6 +99,8 @@ export function workerConfigFromEnv(env: Env): WorkerConfig {
     webhookUrl: webhookUrl(env),
     notifyConcurrency: integer(env, 'MODERATION_NOTIFY_CONCURRENCY', 4, 1, 100),
     maxNotificationsPerMatch: integer(env, 'MODERATION_MAX_NOTIFICATIONS_PER_MATCH', 5, 1, 100),
+    notifyMaxAttempts: integer(env, 'MODERATION_NOTIFY_MAX_ATTEMPTS', 20, 1, 1_000),
+    retention: retentionSettingsFromEnv(env),
     drainTimeoutMs: duration(env, 'MODERATION_DRAIN_TIMEOUT', '25s', 1, 29_999),
     discovery: discoverySettingsFromEnv(env),
     tracing: tracingSettingsFromEnv(env),
@@ -144,6 +152,24 @@ function parkAfter(env: Env, maxDeferMs: number): number {
     );
   }
   return ms;
+}
+
+/** MODERATION_RETENTION_DAYS (default 30) and MODERATION_RETENTION_INTERVAL (default 1h). */
+export function retentionSettingsFromEnv(env: Env): RetentionSettings {
+  return {
+    // Whole days (a Go duration stops at about 24 days here); at least one, at most ten years.
+    maxAgeMs: integer(env, 'MODERATION_RETENTION_DAYS', 30, 1, 3_650) * 86_400_000,
+    intervalMs: duration(env, 'MODERATION_RETENTION_INTERVAL', '1h', 60_000, 86_400_000),
+  };
+}
+
+/** MODERATION_REPORT_RATE_LIMIT (reports, default 10) per MODERATION_REPORT_RATE_WINDOW (default 1h). */
+export function reportRateLimitFromEnv(env: Env): ReportRateLimit {
+  return {
+    maxReports: integer(env, 'MODERATION_REPORT_RATE_LIMIT', 10, 1, 1_000),
+    // A minute to a week: shorter lets a flood through in bursts, longer punishes honest players for weeks.
+    windowMs: duration(env, 'MODERATION_REPORT_RATE_WINDOW', '1h', 60_000, 604_800_000),
+  };
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -45,10 +45,17 @@ export {
   signalDedupeKey,
 } from './notifications/outbox-payload.js';
 export {
+  DEFAULT_REPORT_RATE_LIMIT,
+  describeReportRejection,
+  type InvalidReport,
   type PlayerReportInput,
   type PlayerReportResult,
   playerReportSignalType,
   REPORT_CATEGORIES,
+  REPORT_REJECTION_MESSAGES,
+  type RecordReportOptions,
   type ReportCategory,
+  type ReportRateLimit,
+  type ReportRejection,
   recordPlayerReport,
 } from './reports/index.js';

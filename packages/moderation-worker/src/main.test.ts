@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueRankedMatchPersisted, rankedMatchJobId } from './analysis/job.js';
 import type { WorkerConfig } from './config.js';
-import { migrateUp, REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
+import { forceSchemaVersion, MIGRATIONS_TABLE, migrateUp, REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase, type Database } from './db/pool.js';
 import { type RunningWorker, run } from './main.js';
 import type { HealthSnapshot } from './runtime/readiness.js';
@@ -143,5 +143,67 @@ describe('the worker process', () => {
     expect(running.readiness.snapshot()).toMatchObject({ ready: false, draining: true });
     await stopping;
     worker = undefined;
+  });
+});
+
+describe('the worker process on a dirty schema', () => {
+  it('stays not ready and consumes nothing while its version table is dirty at the required version', async () => {
+    const dirty = await createTempDatabase('main_dirty');
+    const dirtyDb = createDatabase({ url: dirty.url, maxConns: 2, pgbouncer: false });
+    const dirtyPrefix = uniquePrefix('main_dirty');
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('moderation.risk-analysis', { connection, prefix: dirtyPrefix });
+    let running: RunningWorker | undefined;
+    try {
+      await applyApiSchema(dirty.url);
+      await migrateUp(dirty.url);
+      // A migration that failed half-way: golang-migrate leaves the version it tried, marked dirty.
+      await dirtyDb.pool.query(`UPDATE ${MIGRATIONS_TABLE} SET dirty = true`);
+      await seedMatch(dirtyDb, MATCH, [
+        { userId: '70000000-0000-4000-8000-00000000000b', events: [[1, 1, 1, 0, '2026-01-01T00:00:00Z']] },
+      ]);
+      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+      running = await run(testWorkerConfig({ postgresUrl: dirty.url, queuePrefix: dirtyPrefix }), {
+        logger: captureLogger('info').logger,
+        probeIntervalMs: 20,
+      });
+      const port = running.port;
+      const ready = async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/health/ready`);
+        return { status: response.status, body: (await response.json()) as HealthSnapshot };
+      };
+      // Several probe rounds that saw PostgreSQL: each answer is "not ready, dirty".
+      for (let round = 0; round < 5; round += 1) {
+        const seen = await eventually(async () => {
+          const health = await ready();
+          return health.body.postgres === 'up' ? health : undefined;
+        });
+        expect(seen.status).toBe(503);
+        expect(seen.body.schema).toEqual({
+          current: REQUIRED_SCHEMA_VERSION,
+          required: REQUIRED_SCHEMA_VERSION,
+          dirty: true,
+        });
+        await running.readiness.probe();
+      }
+      // Consumption waits on the same verdict: the job is still waiting, and no run row was written.
+      expect(await (await queue.getJob(rankedMatchJobId(MATCH)))?.getState()).toBe('waiting');
+      const runs = await dirtyDb.pool.query('SELECT count(*)::int AS n FROM risk_analysis_runs');
+      expect(runs.rows[0].n).toBe(0);
+
+      // Cleared by the operator (migrate force): ready, and the job is consumed.
+      await forceSchemaVersion(dirty.url, REQUIRED_SCHEMA_VERSION);
+      await eventually(async () => ((await ready()).status === 200 ? true : undefined));
+      await eventually(async () =>
+        (await (await queue.getJob(rankedMatchJobId(MATCH)))?.getState()) === 'completed' ? true : undefined,
+      );
+    } finally {
+      await running?.stop();
+      await queue.close();
+      connection.disconnect();
+      await deletePrefix(REDIS_URL, dirtyPrefix);
+      await dirtyDb.pool.end();
+      await dirty.drop();
+    }
   });
 });

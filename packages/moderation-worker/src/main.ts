@@ -12,7 +12,7 @@ import { batchedMatchStore } from './analysis/match-io.js';
 import { type RecoverySweep, recoveryScope, startRecoverySweep } from './analysis/parked-sweep.js';
 import { postgresRunParker } from './analysis/parking.js';
 import { createAnalysisWorker } from './analysis/worker.js';
-import { describeEndpoint } from './commands/secret-redaction.js';
+import { connectionSecrets, describeEndpoint } from './commands/secret-redaction.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
@@ -20,7 +20,10 @@ import { type OutboxDelivery, startOutboxDelivery } from './notifications/delive
 import { registerDeliveryMetrics } from './notifications/delivery-metrics.js';
 import { readBacklogStats } from './notifications/outbox.js';
 import { siteSettingsWebhookUrl } from './notifications/webhook-url-source.js';
+import { type Retention, startRetention } from './retention/retention.js';
+import { registerRetentionMetrics } from './retention/retention-metrics.js';
 import { bullmqLogRoute, routeBullmqConsole } from './runtime/bullmq-console.js';
+import { createDependencyLog } from './runtime/dependency-log.js';
 import { startHealthServer } from './runtime/health-server.js';
 import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js';
 import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
@@ -66,7 +69,8 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     url: config.postgresUrl,
     maxConns: config.postgresMaxConns,
     pgbouncer: config.postgresPgbouncer,
-    onIdleError: (error) => logger.warn({ err: error }, 'idle postgres connection lost'),
+    // Readiness logs the outage once; a pooled connection's own death is detail.
+    onIdleError: (error) => logger.debug({ err: error }, 'idle postgres connection lost'),
   });
   const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
   const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
@@ -78,6 +82,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   metricsQueue.on('error', (error) => logger.debug({ err: error }, 'metrics queue error'));
   registerQueueMetrics(registry, () => readQueueStats(metricsQueue, Date.now()));
   const deliveryMetrics = registerDeliveryMetrics(registry, () => readBacklogStats(db.pool, now()));
+  const countPruned = registerRetentionMetrics(registry);
   const client = createRiskClient(config.riskEngine);
   const engine = watchEngine(client, logger, metrics);
   let discovery: Discovery | undefined;
@@ -88,6 +93,11 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     riskEngineState: () => client.state,
     discoveryStatus: () => discovery?.status() ?? { ...DISCOVERY_OFF, enabled: config.discovery.enabled },
     logger,
+    dependencyLog: createDependencyLog({
+      logger,
+      secrets: connectionSecrets(config.postgresUrl, config.redisUrl),
+      endpoints: { postgres: describeEndpoint(config.postgresUrl), redis: describeEndpoint(config.redisUrl) },
+    }),
     metrics,
     ...(options.probeIntervalMs !== undefined && { intervalMs: options.probeIntervalMs }),
   });
@@ -102,6 +112,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
 
   let worker: Worker | undefined;
   let delivery: OutboxDelivery | undefined;
+  let retention: Retention | undefined;
   let discoveryRedis: Redis | undefined;
   let recovery: RecoverySweep | undefined;
   let stopping = false;
@@ -152,6 +163,14 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       registry,
       metrics: deliveryMetrics,
       concurrency: config.notifyConcurrency,
+      maxAttempts: config.notifyMaxAttempts,
+    });
+    retention = startRetention({
+      pool: db.pool,
+      settings: config.retention,
+      logger,
+      now,
+      onPruned: countPruned,
     });
     logger.info(
       {
@@ -204,7 +223,9 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     readiness.stop();
     await consuming.catch(() => undefined);
     const drained = await withinDeadline(
-      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop(), recovery?.stop()]).then(() => true),
+      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop(), recovery?.stop(), retention?.stop()]).then(
+        () => true,
+      ),
       config.drainTimeoutMs,
     );
     if (!drained) {

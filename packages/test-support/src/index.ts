@@ -27,7 +27,12 @@ export {
   type PrivatePgBouncerOptions,
   startPrivatePgBouncer,
 } from './private-pgbouncer.js';
-export { PG_BIN, type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
+export {
+  PG_BIN,
+  type PrivatePostgres,
+  type PrivatePostgresOptions,
+  startPrivatePostgres,
+} from './private-postgres.js';
 export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
 export {
   type ExitState,

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,11 +38,20 @@ export interface PrivatePostgres {
 
 const clusters = new Set<string>();
 
+/** Options of {@link startPrivatePostgres}. */
+export interface PrivatePostgresOptions {
+  /**
+   * A login role (superuser) that must give its password over TCP (scram-sha-256), so a test can
+   * present a wrong one; `postgres` keeps trust auth. Default: none, trust for every role.
+   */
+  passwordRole?: { name: string; password: string };
+}
+
 /**
  * `initdb` into a fresh temporary directory and start the cluster on a free port. initdb refuses
  * to run as root, so when we are root the binaries run as the `postgres` user via `runuser`.
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   if ('error' in found) throw new Error(`private PostgreSQL: ${found.error}`);
   // Set by the first start (startOnFreePort); every restart reuses it.
   let port = 0;
@@ -54,6 +63,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await chown(dir, uid, gid);
   }
   await pgBinary('initdb', ['-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '-D', dataDir]);
+  if (options.passwordRole) {
+    // writeFile keeps the file's owner (postgres) when we run as root.
+    await writeFile(
+      join(dataDir, 'pg_hba.conf'),
+      'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n',
+    );
+  }
   const start = async () => {
     const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
     await pgBinary('pg_ctl', [
@@ -81,6 +97,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   });
   const chosenPort = port;
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${chosenPort}/${database}`;
+  if (options.passwordRole) {
+    const { name, password } = options.passwordRole;
+    await runSql(
+      urlFor('postgres'),
+      `CREATE ROLE ${pg.escapeIdentifier(name)} LOGIN SUPERUSER PASSWORD ${pg.escapeLiteral(password)}`,
+    );
+  }
   return {
     port: chosenPort,
     adminUrl: urlFor('postgres'),

@@ -128,7 +128,8 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'queue')).toContain(
       `OK      ${prefix}:${QUEUE_NAME} running; waiting 1, active 0`,
     );
-    expect(out.stdout).toMatch(/all 9 checks passed/);
+    expect(row(out.stdout, 'notifications')).toMatch(/OK +no dead-lettered review notifications$/);
+    expect(out.stdout).toMatch(/all 10 checks passed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -142,7 +143,7 @@ describe('moderation-worker check', () => {
       await engine.up();
     }
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/FAIL .*network/);
-    expect(out.stdout).toMatch(/1 of 9 checks failed/);
+    expect(out.stdout).toMatch(/1 of 10 checks failed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -250,6 +251,7 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'queue')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'schema version')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(row(out.stdout, 'notifications')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expectNoSecrets(out.stdout);
   });
 
@@ -262,6 +264,31 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'queue')).toContain(
       `FAIL    ${prefix}:${QUEUE_NAME} PAUSED (run \`moderation-worker queue resume\`)`,
     );
+  });
+
+  it('fails while a review notification is dead-lettered, naming how many and the newest error', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      const dead = await pool.query<{ id: string }>(
+        `INSERT INTO notification_outbox (type, dedupe_key, payload_json, attempts, next_attempt_at, last_error)
+         VALUES ('moderation_signal_queued', 'moderation_signal:999999:queued', '{}', 20, 'infinity',
+                 'dead-lettered after 20 attempts; last: http_4xx: HTTP 404 unknown webhook')
+         RETURNING id`,
+      );
+      // Another service's row that looks the same is not this worker's dead letter.
+      await pool.query(
+        `INSERT INTO notification_outbox (type, dedupe_key, payload_json, attempts, next_attempt_at)
+         VALUES ('moderation_incident_queued', 'incident:1', '{}', 99, 'infinity')`,
+      );
+      const { out, output } = captureOutput();
+      expect(await checkCommand.run(['--worker-url', worker.url], env(), output)).toBe(1);
+      expect(row(out.stdout, 'notifications')).toContain(
+        `FAIL    1 review notification(s) dead-lettered, no longer retried; newest ${dead.rows[0]!.id}: dead-lettered after 20 attempts; last: http_4xx: HTTP 404 unknown webhook`,
+      );
+    } finally {
+      await pool.query('DELETE FROM notification_outbox');
+      await pool.end();
+    }
   });
 
   it('names the bad variable when the configuration is invalid', async () => {
@@ -287,13 +314,13 @@ describe('moderation-worker check', () => {
       checks: { name: string; status: string; detail: string }[];
     };
     expect(report.ok).toBe(false);
-    expect(report.summary).toBe('1 of 9 checks failed');
-    expect(report.counts).toEqual({ ok: 8, fail: 1, skip: 0 });
+    expect(report.summary).toBe('1 of 10 checks failed');
+    expect(report.counts).toEqual({ ok: 9, fail: 1, skip: 0 });
     // The same rows, in the same order, as the table prints.
     expect(report.checks.map((c) => c.name)).toEqual(
       table.out.stdout
         .split('\n')
-        .slice(1, 10)
+        .slice(1, 11)
         .map((line) => line.split(/ {2,}/)[0]),
     );
     expect(report.checks.find((c) => c.name === 'worker /health/ready')).toEqual({
@@ -338,7 +365,7 @@ describe('moderation-worker check', () => {
             `redis maxmemory-policy     FAIL    ${detail}`,
           );
           expect(row(out.stdout, 'redis')).toMatch(/OK +127\.0\.0\.1:\d+: PONG/);
-          expect(out.stdout).toMatch(/1 of 9 checks failed/);
+          expect(out.stdout).toMatch(/1 of 10 checks failed/);
         }
         // BullMQ's own console warning about it arrives in the bin's one error form, on stderr.
         expect(out.stderr).toBe(

@@ -1,6 +1,7 @@
 import { type WorkerConfig, workerConfigFromEnv } from '../config.js';
 import { formatCheckJson, formatCheckTable } from './checks/check-report.js';
 import { type CheckResult, describeError, failed, passed, skipped } from './checks/check-result.js';
+import { checkDeadLetters } from './checks/dead-letters.js';
 import { checkQueue } from './checks/queue.js';
 import { checkRiskEngine } from './checks/risk-engine.js';
 import { checkSchemaVersion } from './checks/schema-version.js';
@@ -25,6 +26,8 @@ Post-deploy checks for the moderation worker, printed as a table (or one JSON do
   risk engine /health/ready  with the token, when RISK_ENGINE_URL is set (SKIP when disabled)
   schema version             the worker's own moderation_worker_schema_migrations (not the API's
                              schema_migrations) is clean and at least what this release needs
+  notifications              no review notification is dead-lettered (every allowed attempt failed,
+                             MODERATION_NOTIFY_MAX_ATTEMPTS); each one needs a person
   redis                      Redis answers PING
   redis maxmemory-policy     must be noeviction: any other policy lets Redis evict queue keys and lose jobs
   queue                      the queue's job counts; FAIL while the queue is paused
@@ -99,6 +102,9 @@ async function runChecks(env: NodeJS.ProcessEnv, args: CheckArgs, io: CommandOut
     config
       ? checkSchemaVersion(config.postgresUrl, args.timeoutMs).then((r) => [r])
       : notChecked('schema version'),
+    config
+      ? checkDeadLetters(config.postgresUrl, args.timeoutMs).then((r) => [r])
+      : notChecked('notifications'),
     config
       ? checkQueue(config, args.timeoutMs, ({ message }) => warning(io, `BullMQ: ${message}`))
       : [...notChecked('redis'), ...notChecked('redis maxmemory-policy'), ...notChecked('queue')],

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { openRankedMatchQueue, type QueueLocation } from '../analysis/job.js';
 import type { QueueConfig } from '../config.js';
+import { DeadlineError, withDeadline } from '../lib/deadline.js';
 import { routeBullmqConsole } from '../runtime/bullmq-console.js';
 import { describeError } from './checks/check-result.js';
 import { type CommandOutput, failure, warning } from './command-io.js';
@@ -13,7 +14,10 @@ export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;
 
 /**
  * A Redis connection for one-shot operator commands: connects once, fails fast when Redis is
- * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis.
+ * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis. The
+ * whole connect (TCP, AUTH, ready check, a PING) has one bound, `timeoutMs`: a host that accepts the
+ * connection and never answers (a frozen Redis, a proxy with nothing behind it) fails as fast as a
+ * refused one.
  */
 export async function connectOperatorRedis(url: string, timeoutMs: number): Promise<Redis> {
   const redis = new Redis(url, {
@@ -31,11 +35,19 @@ export async function connectOperatorRedis(url: string, timeoutMs: number): Prom
     socketError ??= error;
   });
   try {
-    await redis.connect();
+    // PING too: ioredis declares a connection ready even when its ready check timed out.
+    await withDeadline(
+      redis.connect().then(() => redis.ping()),
+      timeoutMs,
+    );
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw socketError ?? error;
+    // A socket error with a code (ECONNREFUSED, ENOTFOUND) says why; a silent Redis is the deadline,
+    // whatever command of the handshake (AUTH, the ready check) happened to time out first.
+    const coded = typeof (socketError as { code?: unknown } | undefined)?.code === 'string';
+    if (coded || !(error instanceof DeadlineError)) throw socketError ?? error;
+    throw error;
   }
 }
 

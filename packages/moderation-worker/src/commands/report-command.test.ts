@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { openTestPool, type TempDatabase } from '@geoduels/test-support';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertPlayedMatch } from '../test-support/played-match.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
-import { reportCommand } from './report-command.js';
+import { REPORT_DATABASE_TIMEOUT_MS, reportCommand } from './report-command.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -97,6 +99,40 @@ describe('moderation-worker report', () => {
     expect(stored.rows).toEqual([{ reason_code: 'other', signal_type: 'player_report:other' }]);
   });
 
+  it('exits 2 naming the refusal when the reporter is over MODERATION_REPORT_RATE_LIMIT', async () => {
+    const [match, from, a, b] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await insertPlayedMatch(pool, match, [from, a, b]);
+    const env = {
+      POSTGRES_URL: db.url,
+      MODERATION_REPORT_RATE_LIMIT: '1',
+      MODERATION_REPORT_RATE_WINDOW: '10m',
+    };
+    const file = (about: string) =>
+      run(['--match', match, '--reporter', from, '--reported', about, '--category', 'cheating'], env);
+    expect((await file(a)).code).toBe(0);
+    const refused = await file(b);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toEqual({
+      status: 'invalid',
+      field: 'reporterUserId',
+      reason: 'rate_limited',
+    });
+    expect(refused.stderr).toContain(
+      'report refused (rate_limited): reporterUserId: the reporter has filed too many reports recently',
+    );
+  });
+
+  it('exits 2 naming the variable and its bounds for a rate limit out of range', async () => {
+    const result = await run(args(), { POSTGRES_URL: db.url, MODERATION_REPORT_RATE_LIMIT: '0' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('MODERATION_REPORT_RATE_LIMIT: must be between 1 and 1000');
+    const window = await run(args(), { POSTGRES_URL: db.url, MODERATION_REPORT_RATE_WINDOW: '5s' });
+    expect(window.code).toBe(2);
+    expect(window.stderr).toContain(
+      'MODERATION_REPORT_RATE_WINDOW: must be between 60000 ms and 604800000 ms',
+    );
+  });
+
   it('exits 2 and names the missing flags', async () => {
     const result = await run(['--match', matchId, '--reporter', reporter]);
     expect(result.code).toBe(2);
@@ -121,6 +157,25 @@ describe('moderation-worker report', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('report failed: database error');
     expect(result.stderr).not.toContain('hunter2-secret');
+  });
+
+  it('exits 1 within its bound when PostgreSQL accepts connections and never answers', async () => {
+    const silent = createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const started = performance.now();
+      const result = await run(args(), {
+        POSTGRES_URL: `postgres://mod:hunter2-secret@127.0.0.1:${port}/none`,
+      });
+      expect(performance.now() - started).toBeLessThan(REPORT_DATABASE_TIMEOUT_MS + 2_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^moderation-worker report: report failed: database error: .*timeout/);
+      expect(result.stderr).not.toContain('hunter2-secret');
+    } finally {
+      silent.close();
+    }
   });
 
   it('prints usage for --help and exits 0', async () => {

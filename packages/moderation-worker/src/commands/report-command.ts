@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { postgresUrlFromEnv } from '../config.js';
+import { postgresUrlFromEnv, reportRateLimitFromEnv } from '../config.js';
 import { recordPlayerReport } from '../reports/record-player-report.js';
 import { REPORT_CATEGORIES } from '../reports/report-category.js';
-import { MAX_REPORT_REASON_LENGTH } from '../reports/report-input.js';
+import { describeReportRejection, MAX_REPORT_REASON_LENGTH } from '../reports/report-input.js';
 import { defineCommand, EXIT, failure, parseCommandArgs, readConfig, usageError } from './command-io.js';
 
 /** Usage text of `moderation-worker report`. */
@@ -10,12 +10,15 @@ export const REPORT_USAGE = `Usage: moderation-worker report --match <uuid> --re
 
 Records a player report (as the game API does) and queues its review notification.
   --match      the ranked match the report is about
-  --reporter   the player filing the report (must be a known user)
+  --reporter   the player filing the report (must have played in the match)
   --reported   the player being reported (must have played in the match)
   --category   one of: ${REPORT_CATEGORIES.join(', ')} (case-insensitive); anything else is recorded as other
-  --reason     optional free text, at most ${MAX_REPORT_REASON_LENGTH} characters
-Environment: POSTGRES_URL (required).
-Prints one JSON line. Exit 0 recorded or duplicate, 2 invalid input, 1 database failure.
+  --reason     optional free text, at most ${MAX_REPORT_REASON_LENGTH} characters; control and
+               bidirectional-override characters are removed
+Environment: POSTGRES_URL (required), MODERATION_REPORT_RATE_LIMIT (default 10) reports per reporter per
+MODERATION_REPORT_RATE_WINDOW (default 1h).
+Prints one JSON line; a refusal also names its reason on stderr.
+Exit 0 recorded or duplicate, 2 invalid input or refused, 1 database failure.
 `;
 
 const OPTIONS = {
@@ -27,6 +30,9 @@ const OPTIONS = {
 } as const;
 
 const REQUIRED = ['match', 'reporter', 'reported', 'category'] as const;
+
+/** Bound on connecting to PostgreSQL and on each statement of `report`. */
+export const REPORT_DATABASE_TIMEOUT_MS = 5_000;
 
 /** `moderation-worker report`: exit 0 recorded or duplicate, 2 invalid input, 1 database failure. */
 export const reportCommand = defineCommand({
@@ -45,20 +51,35 @@ export const reportCommand = defineCommand({
       return usageError(io, `missing ${missing.map((name) => `--${name}`).join(', ')}`, REPORT_USAGE);
     // This command has always worded an unset URL so; a malformed one is reported as by every command.
     if (!env.POSTGRES_URL?.trim()) return usageError(io, 'POSTGRES_URL is not set');
-    const url = readConfig(io, () => postgresUrlFromEnv(env));
-    if (typeof url === 'number') return url;
+    const config = readConfig(io, () => ({
+      url: postgresUrlFromEnv(env),
+      rateLimit: reportRateLimitFromEnv(env),
+    }));
+    if (typeof config === 'number') return config;
+    const { url, rateLimit } = config;
 
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    // Bounded like every operator command: a PostgreSQL that accepts and never answers fails in seconds.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 1,
+      connectionTimeoutMillis: REPORT_DATABASE_TIMEOUT_MS,
+      query_timeout: REPORT_DATABASE_TIMEOUT_MS,
+    });
     try {
-      const result = await recordPlayerReport(pool, {
-        matchId: values.match!,
-        reporterUserId: values.reporter!,
-        reportedUserId: values.reported!,
-        category: values.category!,
-        reason: values.reason ?? null,
-      });
+      const result = await recordPlayerReport(
+        pool,
+        {
+          matchId: values.match!,
+          reporterUserId: values.reporter!,
+          reportedUserId: values.reported!,
+          category: values.category!,
+          reason: values.reason ?? null,
+        },
+        { rateLimit },
+      );
       io.stdout.write(`${JSON.stringify(result)}\n`);
-      return result.status === 'invalid' ? EXIT.usage : EXIT.ok;
+      if (result.status !== 'invalid') return EXIT.ok;
+      return usageError(io, `report refused (${result.reason}): ${describeReportRejection(result)}`);
     } catch (error) {
       // pg errors name the host at most; the connection string (and its password) is never echoed.
       const code = (error as { code?: string }).code;

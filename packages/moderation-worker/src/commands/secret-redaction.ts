@@ -16,17 +16,32 @@ export function secretValues(env: Env): string[] {
   }
   for (const name of CONNECTION_VARIABLES) {
     const value = env[name]?.trim();
-    if (!value) continue;
-    try {
-      const { password, username } = new URL(value);
-      if (password) values.push(password, decodeURIComponent(password));
-      // Redis URLs often carry the password alone in the user part (redis://:secret@ or redis://secret@).
-      if (username && name === 'REDIS_URL' && !password) values.push(username, decodeURIComponent(username));
-    } catch {
-      // Not a URL: the config check reports it; nothing to extract.
-    }
+    if (value) values.push(...urlSecrets(value, name === 'REDIS_URL'));
   }
-  // Longest first so a secret containing another is replaced whole.
+  return secretList(values);
+}
+
+/** The passwords inside connection strings (a Redis URL's user part too), for {@link redactSecrets}. */
+export function connectionSecrets(postgresUrl: string, redisUrl: string): string[] {
+  return secretList([...urlSecrets(postgresUrl, false), ...urlSecrets(redisUrl, true)]);
+}
+
+function urlSecrets(value: string, redis: boolean): string[] {
+  try {
+    const { password, username } = new URL(value);
+    const found: string[] = [];
+    if (password) found.push(password, decodeURIComponent(password));
+    // Redis URLs often carry the password alone in the user part (redis://:secret@ or redis://secret@).
+    if (username && redis && !password) found.push(username, decodeURIComponent(username));
+    return found;
+  } catch {
+    // Not a URL: the config check reports it; nothing to extract.
+    return [];
+  }
+}
+
+// Longest first so a secret containing another is replaced whole.
+function secretList(values: string[]): string[] {
   return [...new Set(values)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
 }
 

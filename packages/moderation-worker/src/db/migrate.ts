@@ -20,7 +20,7 @@ import { MIGRATIONS_DIR, type MigrationFile, readMigrationFiles } from './migrat
 export { MIGRATIONS_TABLE } from './migrate-sql.js';
 
 /** The schema version this build of the worker needs before it consumes jobs. */
-export const REQUIRED_SCHEMA_VERSION = 4;
+export const REQUIRED_SCHEMA_VERSION = 5;
 
 /** What MIGRATIONS_TABLE says; `version` null when nothing was ever applied. */
 export interface SchemaVersion {

@@ -18,6 +18,8 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 export interface DeliveryMetrics {
   sent: Counter;
   failed: Counter<'reason'>;
+  /** Notifications this process dead-lettered (their last allowed attempt failed). */
+  deadLettered: Counter;
 }
 
 /**
@@ -43,9 +45,23 @@ export function registerDeliveryMetrics(
     registers: [registry],
   });
   for (const reason of FAILURE_REASONS) failed.inc({ reason }, 0);
+  const deadLettered = new Counter({
+    name: 'moderation_notifications_dead_lettered_total',
+    help: 'Review notifications dead-lettered by this process: every allowed attempt failed (MODERATION_NOTIFY_MAX_ATTEMPTS).',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'moderation_outbox_dead_letters',
+    help: 'Review notifications dead-lettered and kept in the outbox (unsent, every attempt used); each needs a person.',
+    registers: [registry],
+    async collect() {
+      const current = await stats();
+      if (current !== null) this.set(current.deadLetters);
+    },
+  });
   new Gauge({
     name: 'moderation_outbox_backlog',
-    help: 'Review notifications not yet delivered.',
+    help: 'Review notifications not yet delivered that will still be attempted (dead letters apart).',
     registers: [registry],
     async collect() {
       const current = await stats();
@@ -61,5 +77,5 @@ export function registerDeliveryMetrics(
       if (current !== null) this.set(current.oldestPendingSeconds);
     },
   });
-  return { sent, failed };
+  return { sent, failed, deadLettered };
 }

@@ -150,19 +150,51 @@ describe('review notification delivery', () => {
     );
   });
 
-  it('keeps retrying a row however many attempts it has had', async () => {
-    const id = await insertQueued(queuedPayload());
-    await pool.query('UPDATE notification_outbox SET attempts = 10000 WHERE id = $1', [id]);
-    hook.respondNext((response) => response.writeHead(503).end());
-    const delivery = start();
+  it('dead-letters a row whose last allowed attempt failed: kept, never claimed again, counted and logged once', async () => {
+    const doomed = await insertQueued(queuedPayload());
+    hook.setBehaviour({ kind: 'status', status: 503 });
+    const delivery = start({ maxAttempts: 3 });
 
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(await delivery.drainOnce()).toBe(1);
+      expect(await outboxRow(doomed)).toMatchObject({ attempts: attempt, sent_at: null });
+      clock += 60 * 60_000;
+    }
+    const dead = await outboxRow(doomed);
+    expect(dead).toMatchObject({ attempts: 3, sent_at: null });
+    expect(dead.next_attempt_at).toBe(Number.POSITIVE_INFINITY);
+    expect(dead.last_error).toBe('dead-lettered after 3 attempts; last: http_5xx: HTTP 503');
+
+    // However long one waits, it is not posted again.
+    const posted = hook.received.length;
+    clock += 365 * 86_400_000;
+    expect(await delivery.drainOnce()).toBe(0);
+    expect(hook.received).toHaveLength(posted);
+
+    expect(await metric('moderation_outbox_dead_letters')).toBe(1);
+    expect(await metric('moderation_outbox_backlog')).toBe(0);
+    expect(await metric('moderation_outbox_oldest_pending_seconds')).toBe(0);
+    expect(await metric('moderation_notifications_dead_lettered_total')).toBe(1);
+    const lines = logs.map((line) => JSON.parse(line)).filter((line) => line.msg.includes('dead-lettered'));
+    expect(lines).toEqual([expect.objectContaining({ level: 40, outboxId: doomed, attempts: 3 })]);
+  });
+
+  it('gives a dead letter re-armed with new content by its producer another attempt', async () => {
+    const id = await insertQueued(queuedPayload());
+    hook.setBehaviour({ kind: 'status', status: 500 });
+    const delivery = start({ maxAttempts: 1 });
     await delivery.drainOnce();
-    const failed = await outboxRow(id);
-    expect(failed).toMatchObject({ attempts: 10_001, sent_at: null });
-    expect(failed.next_attempt_at.getTime()).toBe(clock + 10 * 60_000);
-    clock += 10 * 60_000;
+    expect((await outboxRow(id)).next_attempt_at).toBe(Number.POSITIVE_INFINITY);
+
+    // What queueSignalNotification's re-arm does (production's too): new payload, due now.
+    await pool.query(
+      `UPDATE notification_outbox SET payload_json = payload_json || '{"severity": "high"}',
+         next_attempt_at = $2, sent_at = NULL, last_error = NULL WHERE id = $1`,
+      [id, new Date(clock)],
+    );
+    hook.setBehaviour({ kind: 'ok' });
     expect(await delivery.drainOnce()).toBe(1);
-    expect(await outboxRow(id)).toMatchObject({ attempts: 10_002, sent_at: expect.any(Date) });
+    expect(await outboxRow(id)).toMatchObject({ attempts: 2, sent_at: expect.any(Date) });
   });
 
   it('honours a Retry-After header on 429 and delivers once it has passed', async () => {
@@ -414,6 +446,38 @@ describe('review notification delivery', () => {
     }
     expect(logs.join('\n')).toContain('/api/webhooks/****');
     expect(logs.some((line) => JSON.parse(line).level === 40)).toBe(true);
+  });
+
+  it('redacts, then cuts: no piece of the secret of 8 characters or more is stored or logged', async () => {
+    const rows = await Promise.all([1, 2, 3, 4].map(() => insertQueued(queuedPayload())));
+    const secretPieces = (secret: string) =>
+      Array.from({ length: secret.length - 7 }, (_, i) => secret.slice(i, i + 8));
+    // Half a token echoed; the token where a cut at 1000 characters would split it; the token
+    // across the 16 KiB the worker reads of an error body; the id and token percent-encoded.
+    hook.respondNext((response) => response.writeHead(403).end(`unknown token ${TOKEN.slice(4, 20)}...`));
+    hook.respondNext((response) =>
+      response.writeHead(404).end(`${'x'.repeat(960)} webhook ${TOKEN} not found`),
+    );
+    hook.respondNext((response) =>
+      response.writeHead(400).end(`${'y'.repeat(16 * 1024 - 12)}${TOKEN}${'z'.repeat(100)}`),
+    );
+    hook.respondNext((response) =>
+      response.writeHead(401).end(`bad ${encodeURIComponent(`112233445566778899/${TOKEN}`)}`),
+    );
+    const delivery = start();
+
+    await delivery.drainOnce();
+    await delivery.stop();
+    const stored = await lastErrors(rows);
+
+    expect(stored.filter((error) => error.startsWith('http_4xx'))).toHaveLength(4);
+    for (const text of [...logs, ...stored]) {
+      for (const piece of [...secretPieces(TOKEN), ...secretPieces('112233445566778899')]) {
+        expect(text).not.toContain(piece);
+      }
+    }
+    // The cut comes after the redaction: the long body keeps its ending up to 1000 characters.
+    expect(stored.some((error) => error.length === 1000 && error.includes('webhook ****'))).toBe(true);
   });
 
   it("delivers a new player report's notification with no risk engine anywhere", async () => {

@@ -5,7 +5,15 @@ import { Agent, type Dispatcher } from 'undici';
 import { cutLastError, type FailedAttempt, failedAttempt, invalidPayloadAttempt } from './attempt-outcome.js';
 import { type DeliveryMetrics, registerDeliveryMetrics } from './delivery-metrics.js';
 import { buildReviewMessage } from './message.js';
-import { type ClaimedRow, claimDueRows, markSent, readBacklogStats, reschedule } from './outbox.js';
+import {
+  type ClaimedRow,
+  claimDueRows,
+  DEFAULT_MAX_ATTEMPTS,
+  deadLetter as markDeadLetter,
+  markSent,
+  readBacklogStats,
+  reschedule,
+} from './outbox.js';
 import { parseQueuedSignalPayload } from './payload-schema.js';
 import { postWebhook, WEBHOOK_TIMEOUT_MS } from './webhook.js';
 import { redactWebhookUrl, scrubWebhookUrl } from './webhook-url.js';
@@ -37,6 +45,11 @@ export interface OutboxDeliveryOptions {
   timeoutMs?: number;
   /** How long a claimed row stays invisible to other claimers; default 5 min (production's lease). */
   leaseMs?: number;
+  /**
+   * Attempts a notification gets before it is dead-lettered: kept, never claimed again
+   * (MODERATION_NOTIFY_MAX_ATTEMPTS); default 20.
+   */
+  maxAttempts?: number;
   /** False: no background loop, only drainOnce() delivers (tests, one-shot tools). Default true. */
   loop?: boolean;
   /** undici dispatcher for the webhook; default a dedicated Agent closed by stop(). */
@@ -63,6 +76,7 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const metrics =
     options.metrics ??
     registerDeliveryMetrics(options.registry, () => readBacklogStats(pool, new Date(now())));
@@ -100,8 +114,14 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
   };
 
   const record = async (url: string, row: ClaimedRow, failure: FailedAttempt): Promise<void> => {
-    const error = cutLastError(scrubWebhookUrl(failure.error, url));
-    await reschedule(pool, row.id, new Date(now() + failure.delayMs), error);
+    const deadLetter = row.attempts >= maxAttempts;
+    const scrubbed = scrubWebhookUrl(failure.error, url);
+    // Redacted first, then cut; a dead letter says so first, so the cut never drops the marker.
+    const error = cutLastError(
+      deadLetter ? `dead-lettered after ${row.attempts} attempts; last: ${scrubbed}` : scrubbed,
+    );
+    if (deadLetter) await markDeadLetter(pool, row.id, error);
+    else await reschedule(pool, row.id, new Date(now() + failure.delayMs), error);
     metrics.failed.inc({ reason: failure.reason });
     if (failure.rateLimitMs !== null)
       rateLimitedUntil = Math.max(rateLimitedUntil, now() + failure.rateLimitMs);
@@ -117,6 +137,14 @@ export function startOutboxDelivery(options: OutboxDeliveryOptions): OutboxDeliv
       logger.warn(
         { reason: failure.reason, error },
         'moderation webhook failing; notifications will be retried',
+      );
+    }
+    if (deadLetter) {
+      // Kept for a person: the claim skips it from now on. One line per row: each needs looking at.
+      metrics.deadLettered.inc();
+      logger.warn(
+        { outboxId: row.id, attempts: row.attempts, reason: failure.reason, error },
+        'review notification dead-lettered: kept in the outbox, no longer retried',
       );
     }
   };

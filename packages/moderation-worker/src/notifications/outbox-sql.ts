@@ -5,7 +5,8 @@
 
 /**
  * Claims due rows of one type and leases them. $1 type, $2 now, $3 batch size, $4 lease (ms).
- * Returns id, payload_json and attempts (this attempt included).
+ * Returns id, payload_json and attempts (this attempt included). A dead letter (next attempt at
+ * 'infinity') is never due.
  *
  * Oldest due first, `(next_attempt_at, id)` as production orders them (its pending index). SKIP
  * LOCKED lets replicas, and production's own worker, claim disjoint rows; attempts + 1 and the
@@ -36,8 +37,30 @@ export const RESCHEDULE_SQL = `
   UPDATE notification_outbox SET next_attempt_at = $3, last_error = $4
   WHERE id = $1 AND type = $2 AND sent_at IS NULL`;
 
-/** Pending rows of one type and the age (seconds) of the oldest. $1 type, $2 now. */
+/**
+ * Dead-letters a row whose last allowed attempt failed: kept, its next attempt put at 'infinity' so
+ * no claim takes it again (a producer's re-arm, new content due now, revives it). $1 id, $2 type,
+ * $3 error text.
+ */
+export const DEAD_LETTER_SQL = `
+  UPDATE notification_outbox SET next_attempt_at = 'infinity', last_error = $3
+  WHERE id = $1 AND type = $2 AND sent_at IS NULL`;
+
+/**
+ * Pending rows of one type that will still be attempted, the age (seconds) of the oldest, and the
+ * dead letters. $1 type, $2 now.
+ */
 export const BACKLOG_STATS_SQL = `
-  SELECT count(*)::int AS backlog,
-         COALESCE(EXTRACT(EPOCH FROM ($2::timestamptz - min(created_at))), 0)::float8 AS oldest_seconds
+  SELECT count(*) FILTER (WHERE next_attempt_at <> 'infinity')::int AS backlog,
+         COALESCE(EXTRACT(EPOCH FROM (
+           $2::timestamptz - min(created_at) FILTER (WHERE next_attempt_at <> 'infinity'))), 0)::float8
+           AS oldest_seconds,
+         count(*) FILTER (WHERE next_attempt_at = 'infinity')::int AS dead_letters
   FROM notification_outbox WHERE type = $1 AND sent_at IS NULL`;
+
+/** The dead letters of one type, for \`check\`: how many, and the newest one's id and error. $1 type. */
+export const DEAD_LETTERS_SQL = `
+  SELECT count(*)::int AS n,
+         (array_agg(id ORDER BY id DESC))[1]::text AS newest_id,
+         (array_agg(last_error ORDER BY id DESC))[1] AS newest_error
+  FROM notification_outbox WHERE type = $1 AND sent_at IS NULL AND next_attempt_at = 'infinity'`;

@@ -35,3 +35,27 @@ describe('webhook URL validation', () => {
     expect(webhookUrlProblem('ftp://files.example/secret-token')).toBe('must use http: or https: (got ftp:)');
   });
 });
+
+describe('webhook secret fragments', () => {
+  const token = 'AbCdEf-token_value-XYZ';
+
+  it('removes any piece of the id or token of 8 characters or more, wherever it stands', () => {
+    const text = `token prefix ${token.slice(0, 10)}… suffix …${token.slice(-9)} id ${'123456789012345678'.slice(2, 12)} cut ${token.slice(5, 13)}`;
+    const clean = scrubWebhookUrl(text, URL_WITH_TOKEN);
+    for (let i = 0; i + 8 <= token.length; i += 1) expect(clean).not.toContain(token.slice(i, i + 8));
+    expect(clean).toBe('token prefix ****… suffix …**** id **** cut ****');
+  });
+
+  it('leaves shorter pieces and ordinary words alone', () => {
+    expect(scrubWebhookUrl(`webhooks api ${token.slice(0, 7)} discord.com`, URL_WITH_TOKEN)).toBe(
+      `webhooks api ${token.slice(0, 7)} discord.com`,
+    );
+  });
+
+  it('redacts query values and the password of a webhook URL of another shape', () => {
+    const url = 'https://user:pa55word-long@hooks.internal/notify/abcdefghijkl?key=qwertyuiop123';
+    expect(scrubWebhookUrl('seen qwertyuiop and pa55word-l and cdefghijk', url)).toBe(
+      'seen **** and **** and ****',
+    );
+  });
+});

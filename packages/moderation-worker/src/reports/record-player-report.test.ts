@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNAL_QUEUED, signalDedupeKey } from '../notifications/outbox-payload.js';
 import { insertPlayedMatch, insertUsers } from '../test-support/played-match.js';
 import { createMigratedTempDatabase } from '../test-support/worker-harness.js';
-import { normalizeReportCategory, type PlayerReportInput, recordPlayerReport } from './index.js';
+import {
+  describeReportRejection,
+  normalizeReportCategory,
+  type PlayerReportInput,
+  REPORT_REJECTION_MESSAGES,
+  REPORT_REJECTIONS,
+  recordPlayerReport,
+} from './index.js';
+import { isInvisibleOrReordering } from './reason-text.js';
 
 let db: TempDatabase;
 let pool: pg.Pool;
@@ -29,10 +37,14 @@ function report(overrides: Partial<PlayerReportInput> = {}): PlayerReportInput {
   return { matchId, reporterUserId: reporter, reportedUserId: reported, category: 'cheating', ...overrides };
 }
 
-/** A reporter who exists but has not reported anyone yet. */
+/** A reporter who played the shared match but has not reported anyone yet. */
 async function newReporter(): Promise<string> {
   const id = randomUUID();
   await insertUsers(pool, [id]);
+  await pool.query('INSERT INTO match_players (match_id, user_id, ended_at) VALUES ($1, $2, now())', [
+    matchId,
+    id,
+  ]);
   return id;
 }
 
@@ -155,7 +167,6 @@ describe('recordPlayerReport', () => {
       'same_user',
     ],
     ['a reason over 1000 characters', { reason: 'x'.repeat(1001) }, 'reason', 'reason_too_long'],
-    ['a reason with a NUL character', { reason: 'ok\u0000then' }, 'reason', 'invalid_characters'],
     ['a reason with an unpaired surrogate', { reason: 'broken \ud83d text' }, 'reason', 'invalid_characters'],
     ['an unknown match', { matchId: randomUUID() }, 'matchId', 'unknown_match'],
     [
@@ -165,6 +176,12 @@ describe('recordPlayerReport', () => {
       'not_a_participant',
     ],
     ['an unknown reporter', { reporterUserId: randomUUID() }, 'reporterUserId', 'unknown_user'],
+    [
+      'a reporter who did not play the match',
+      { reporterUserId: bystander },
+      'reporterUserId',
+      'reporter_not_in_match',
+    ],
   ])('rejects %s, naming the field, and stores nothing', async (_label, overrides, field, reason) => {
     const before = await counts();
     const result = await recordPlayerReport(pool, report(overrides));
@@ -212,6 +229,139 @@ describe('recordPlayerReport', () => {
     const first = await recordPlayerReport(pool, report({ reporterUserId: a }));
     const second = await recordPlayerReport(pool, report({ reporterUserId: b }));
     expect([first.status, second.status]).toEqual(['recorded', 'recorded']);
+  });
+});
+
+describe('player report reason text', () => {
+  it('is stored without control or bidirectional-override characters, line breaks kept', async () => {
+    const raw =
+      '\u202eevil\u202c name\u2066x\u2069 \u200e\u200f\u061c said\u0000 \u0007bell\u001b[31mred\u009b\r\nnext\tline\u007f 👩‍💻';
+    const result = await recordPlayerReport(
+      pool,
+      report({ reporterUserId: await newReporter(), reason: raw }),
+    );
+    expect(result.status).toBe('recorded');
+    const stored = (await signalRow((result as { signalId: string }).signalId)).payload_json.reason;
+    expect(stored).toBe('evil namex  said bell[31mred\nnext line 👩‍💻');
+    expect(
+      [...stored].filter((char: string) => isInvisibleOrReordering(char.charCodeAt(0)) && char !== '\n'),
+    ).toEqual([]);
+  });
+
+  it('leaves the reason out when nothing but invisible characters was sent', async () => {
+    const result = await recordPlayerReport(
+      pool,
+      report({ reporterUserId: await newReporter(), reason: '\u202e\u0000\u200f \u2066' }),
+    );
+    expect((await signalRow((result as { signalId: string }).signalId)).payload_json).toEqual({
+      category: 'cheating',
+    });
+  });
+
+  it('counts the length after cleaning', async () => {
+    const result = await recordPlayerReport(
+      pool,
+      report({ reporterUserId: await newReporter(), reason: `${'a'.repeat(1000)}${'\u202e'.repeat(50)}` }),
+    );
+    expect(result.status).toBe('recorded');
+  });
+});
+
+describe('the per-reporter rate limit', () => {
+  const limit = { maxReports: 3, windowMs: 60_000 };
+
+  /** A match the reporter played with `count` others, all reportable. */
+  async function crowd(count: number): Promise<{ match: string; from: string; others: string[] }> {
+    const [match, from] = [randomUUID(), randomUUID()];
+    const others = Array.from({ length: count }, () => randomUUID());
+    await insertPlayedMatch(pool, match, [from, ...others]);
+    return { match, from, others };
+  }
+
+  it('refuses the report past the limit with rate_limited and stores nothing of it, until the window has passed', async () => {
+    const { match, from, others } = await crowd(5);
+    let now = new Date('2026-05-01T12:00:00Z');
+    const options = { rateLimit: limit, now: () => now };
+    const file = (about: string) =>
+      recordPlayerReport(
+        pool,
+        { matchId: match, reporterUserId: from, reportedUserId: about, category: 'cheating' },
+        options,
+      );
+
+    for (const about of others.slice(0, 3)) expect((await file(about)).status).toBe('recorded');
+    const before = await counts();
+    now = new Date(now.getTime() + 59_000);
+    expect(await file(others[3]!)).toEqual({
+      status: 'invalid',
+      field: 'reporterUserId',
+      reason: 'rate_limited',
+    });
+    expect(await counts()).toEqual(before);
+    // A repeat of a stored report is still answered as a duplicate, and costs nothing.
+    expect((await file(others[0]!)).status).toBe('duplicate');
+
+    now = new Date(now.getTime() + 1_000);
+    expect((await file(others[3]!)).status).toBe('recorded');
+    expect((await file(others[4]!)).status).toBe('recorded');
+  });
+
+  it('holds across processes: concurrent reports from two pools store exactly the limit', async () => {
+    const { match, from, others } = await crowd(8);
+    const second = openTestPool(db.url, 4);
+    try {
+      const now = () => new Date('2026-05-02T12:00:00Z');
+      const results = await Promise.all(
+        others.map((about, i) =>
+          recordPlayerReport(
+            i % 2 === 0 ? pool : second,
+            { matchId: match, reporterUserId: from, reportedUserId: about, category: 'boosting' },
+            { rateLimit: limit, now },
+          ),
+        ),
+      );
+      const statuses = results.map((result) => (result.status === 'invalid' ? result.reason : result.status));
+      expect(statuses.filter((status) => status === 'recorded')).toHaveLength(3);
+      expect(statuses.filter((status) => status === 'rate_limited')).toHaveLength(5);
+      const stored = await pool.query(
+        "SELECT count(*)::int AS n FROM moderation_signals WHERE reporter_user_id = $1 AND source = 'player_report'",
+        [from],
+      );
+      expect(stored.rows[0].n).toBe(3);
+    } finally {
+      await second.end();
+    }
+  });
+
+  it('uses the default of 10 per hour on the database clock when none is given', async () => {
+    const { match, from, others } = await crowd(11);
+    const results = [];
+    for (const about of others) {
+      results.push(
+        await recordPlayerReport(pool, {
+          matchId: match,
+          reporterUserId: from,
+          reportedUserId: about,
+          category: 'other',
+        }),
+      );
+    }
+    expect(results.slice(0, 10).every((result) => result.status === 'recorded')).toBe(true);
+    expect(results[10]).toMatchObject({ reason: 'rate_limited' });
+  });
+});
+
+describe('report rejections', () => {
+  it('each has a message, and the description names the field', () => {
+    for (const reason of REPORT_REJECTIONS)
+      expect(REPORT_REJECTION_MESSAGES[reason].length).toBeGreaterThan(10);
+    expect(
+      describeReportRejection({
+        status: 'invalid',
+        field: 'reporterUserId',
+        reason: 'reporter_not_in_match',
+      }),
+    ).toBe('reporterUserId: the reporter did not play in this match');
   });
 });
 

@@ -60,8 +60,8 @@ describe('the process logger', () => {
     });
   });
 
-  it('logs a lost Redis connection with the socket error’s stack and code', async () => {
-    const { lines, logger } = capturingLogger();
+  it('logs a lost Redis connection at debug (readiness logs the outage) with the socket error’s stack and code', async () => {
+    const { lines, logger } = capturingLogger('debug');
     const redis = createWorkerRedis(`redis://127.0.0.1:${await closedPort()}`, 'probe', logger);
     try {
       await expect.poll(() => lines.length, { timeout: 5_000 }).toBeGreaterThan(0);
@@ -69,7 +69,7 @@ describe('the process logger', () => {
       redis.disconnect();
     }
     expect(lines[0]).toMatchObject({
-      level: 40,
+      level: 20,
       role: 'probe',
       msg: 'redis connection lost; reconnecting',
       err: {

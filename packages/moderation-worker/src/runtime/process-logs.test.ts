@@ -62,22 +62,23 @@ describe('the worker process log', () => {
     expect(worker.logs.textOf('stderr')).toBe('');
   });
 
-  it('logs a lost Redis connection with the error’s stack and code, and every line carries pid and hostname', async () => {
+  it('logs a lost Redis once with the error’s message and stack, its return once, and every line carries pid and hostname', async () => {
     await redis.stop();
-    const lost = await worker.logs.waitFor(
-      messageIncludes('redis connection lost'),
-      'redis connection lost',
-      15_000,
-    );
+    const lost = await worker.logs.waitFor(messageIncludes('redis unreachable'), 'redis unreachable', 15_000);
+    expect(lost).toMatchObject({ level: 40, dependency: 'redis', endpoint: `127.0.0.1:${redis.port}` });
+    // The first cause seen: the server closing the socket, or a refused reconnect.
     expect(lost.err).toMatchObject({
-      code: expect.stringMatching(/^(ECONNREFUSED|ECONNRESET)$/),
+      message: expect.stringMatching(/ECONNREFUSED|ECONNRESET|connection closed by the server/),
       stack: expect.stringMatching(/\n +at /),
     });
     await redis.start();
-    await worker.logs.waitFor(messageIncludes('redis connection restored'), 'redis restored', 15_000);
+    await worker.logs.waitFor(messageIncludes('redis reachable again'), 'redis reachable again', 15_000);
 
     const exit = await worker.stop(10_000);
     expect(exit.code).toBe(0);
+    expect(worker.logs.filter((line) => line.dependency === 'redis').map((line) => line.level)).toEqual([
+      40, 30,
+    ]);
     const raw = worker.logs.textOf('stdout').split('\n').filter(Boolean);
     expect(worker.logs.lines).toHaveLength(raw.length);
     for (const line of worker.logs.lines as LogLine[]) {

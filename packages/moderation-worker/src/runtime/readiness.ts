@@ -5,8 +5,10 @@ import { DISCOVERY_OFF, type DiscoveryStatus } from '../analysis/discovery.js';
 import { readSchemaVersion } from '../db/migrate.js';
 import type { Database } from '../db/pool.js';
 import { withDeadline } from '../lib/deadline.js';
+import type { DependencyLog } from './dependency-log.js';
 import type { WorkerMetrics } from './metrics.js';
 import { DEFERRED_BACKLOG_SQL } from './readiness-sql.js';
+import { lastRedisError } from './redis.js';
 import { readMaxmemoryPolicy, SAFE_MAXMEMORY_POLICY } from './redis-policy.js';
 
 /** The state of one dependency as last probed. */
@@ -35,6 +37,8 @@ export interface ReadinessDeps {
   /** The discovery sweep's status; reported as switched off when absent. */
   discoveryStatus?: () => DiscoveryStatus;
   logger: Logger;
+  /** Where each outage and recovery of PostgreSQL and Redis is logged, once per transition. */
+  dependencyLog?: DependencyLog;
   metrics?: WorkerMetrics;
   intervalMs?: number;
   timeoutMs?: number;
@@ -86,6 +90,11 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
     ]);
     redis = pong.status === 'fulfilled' ? 'up' : 'down';
     postgres = version.status === 'fulfilled' ? 'up' : 'down';
+    if (pong.status === 'fulfilled') deps.dependencyLog?.up('redis');
+    // PING on a disconnected fail-fast connection only says "not writeable"; the socket error says why.
+    else deps.dependencyLog?.down('redis', lastRedisError(deps.redis) ?? pong.reason);
+    if (version.status === 'fulfilled') deps.dependencyLog?.up('postgres');
+    else deps.dependencyLog?.down('postgres', version.reason);
     if (version.status === 'fulfilled') {
       schema = { current: version.value.version, required: deps.requiredVersion, dirty: version.value.dirty };
       noteSchema();

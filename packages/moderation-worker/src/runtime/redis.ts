@@ -4,10 +4,21 @@ import type { Logger } from 'pino';
 /** Purpose of a worker-side Redis connection. */
 export type RedisRole = 'queue' | 'probe' | 'producer';
 
+const lastErrors = new WeakMap<Redis, Error>();
+
+/**
+ * Why `redis` is down (the first socket error or close since it was last ready: ECONNREFUSED,
+ * NOAUTH, "connection closed by the server"), while it is down; else null.
+ */
+export function lastRedisError(redis: Redis): Error | null {
+  return redis.status === 'ready' ? null : (lastErrors.get(redis) ?? null);
+}
+
 /**
  * A worker-side connection that reconnects forever with capped backoff. `queue` connections wait
  * for Redis (BullMQ needs maxRetriesPerRequest null); `probe` and `producer` (the discovery sweep's
- * enqueues) connections fail at once while it is down.
+ * enqueues) connections fail at once while it is down. Outages are logged once, by readiness
+ * (dependency-log.ts); a connection's own errors are debug lines.
  */
 export function createWorkerRedis(url: string, role: RedisRole, logger: Logger): Redis {
   const redis = new Redis(url, {
@@ -18,12 +29,18 @@ export function createWorkerRedis(url: string, role: RedisRole, logger: Logger):
   });
   let down = false;
   redis.on('error', (error) => {
-    // ioredis repeats the error on every reconnect attempt; one line per outage is enough.
-    if (!down) logger.warn({ role, err: error }, 'redis connection lost; reconnecting');
+    if (!lastErrors.has(redis)) lastErrors.set(redis, error);
+    // ioredis repeats the error on every reconnect attempt; one line per connection and outage.
+    if (!down) logger.debug({ role, err: error }, 'redis connection lost; reconnecting');
     down = true;
   });
+  // A server that shuts down closes the socket without an error; the refused reconnects come later.
+  redis.on('close', () => {
+    if (!lastErrors.has(redis)) lastErrors.set(redis, new Error('connection closed by the server'));
+  });
   redis.on('ready', () => {
-    if (down) logger.info({ role }, 'redis connection restored');
+    lastErrors.delete(redis);
+    if (down) logger.debug({ role }, 'redis connection restored');
     down = false;
   });
   return redis;

@@ -24,6 +24,8 @@ export function testWorkerConfig(
     webhookUrl: null,
     notifyConcurrency: 1,
     maxNotificationsPerMatch: 5,
+    notifyMaxAttempts: 20,
+    retention: { maxAgeMs: 30 * 86_400_000, intervalMs: 3_600_000 },
     drainTimeoutMs: 5_000,
     discovery: { enabled: false, intervalMs: 1_000, batchSize: 100, overlapMs: 60_000 },
     tracing: null,

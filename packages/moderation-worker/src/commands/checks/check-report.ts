@@ -23,7 +23,7 @@ export function formatCheckJson(results: readonly CheckResult[]): string {
   })}\n`;
 }
 
-/** `all 9 checks passed` or `2 of 9 checks failed`. */
+/** `all 10 checks passed` or `2 of 10 checks failed`. */
 export function checkSummary(results: readonly CheckResult[]): string {
   const failures = results.filter((r) => r.status === 'fail').length;
   return failures === 0
