@@ -223,9 +223,13 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     readiness.stop();
     await consuming.catch(() => undefined);
     const drained = await withinDeadline(
-      Promise.all([worker?.close(), delivery?.stop(), discovery?.stop(), recovery?.stop(), retention?.stop()]).then(
-        () => true,
-      ),
+      Promise.all([
+        worker?.close(),
+        delivery?.stop(),
+        discovery?.stop(),
+        recovery?.stop(),
+        retention?.stop(),
+      ]).then(() => true),
       config.drainTimeoutMs,
     );
     if (!drained) {
