@@ -162,7 +162,9 @@ describe('the worker process on a dirty schema', () => {
       await seedMatch(dirtyDb, MATCH, [
         { userId: '70000000-0000-4000-8000-00000000000b', events: [[1, 1, 1, 0, '2026-01-01T00:00:00Z']] },
       ]);
-      expect(await enqueueRankedMatchPersisted(queue, MATCH)).toMatchObject({ ok: true });
+      expect(await enqueueRankedMatchPersisted(queue, MATCH, { prefix: dirtyPrefix })).toMatchObject({
+        ok: true,
+      });
       running = await run(testWorkerConfig({ postgresUrl: dirty.url, queuePrefix: dirtyPrefix }), {
         logger: captureLogger('info').logger,
         probeIntervalMs: 20,

@@ -115,7 +115,7 @@ async function jobKeys(w: Pick<TestWorker, 'prefix'>, matchId: string): Promise<
 /** Enqueues a match while the engine rate-limits (no breaker trip) and waits until it is parked. */
 async function parkedMatch(w: TestWorker): Promise<string> {
   const matchId = await newMatch();
-  await enqueueRankedMatchPersisted(w.queue, matchId);
+  await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
   await eventually(async () => ((await runRow(matchId))?.parked_at ? true : undefined));
   await eventually(async () => ((await jobKeys(w, matchId)).length === 0 ? true : undefined));
   return matchId;
@@ -154,7 +154,7 @@ describe('parking', () => {
     engine.setFault({ kind: 'rate_limit', retryAfter: 1 });
     // Below the threshold a deferred match stays in Redis, delayed.
     const waiting = await newMatch();
-    await enqueueRankedMatchPersisted(w.queue, waiting);
+    await enqueueRankedMatchPersisted(w.queue, waiting, { prefix: w.prefix });
     await eventually(async () =>
       (await w.queue.getJobState(rankedMatchJobId(waiting))) === 'delayed' ? true : undefined,
     );
@@ -162,7 +162,7 @@ describe('parking', () => {
 
     skewMs = PARK_AFTER_MS;
     const matchId = await newMatch();
-    const enqueued = await enqueueRankedMatchPersisted(w.queue, matchId);
+    const enqueued = await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     expect(enqueued.ok).toBe(true);
     await eventually(async () => ((await runRow(matchId))?.parked_at ? true : undefined));
     await eventually(async () => ((await jobKeys(w, matchId)).length === 0 ? true : undefined));
@@ -180,7 +180,7 @@ describe('parking', () => {
   it('parks a due match at once while the engine is known down: no facts read, no engine call', async () => {
     const w = await parkingWorker(() => true);
     const young = await newMatch();
-    await enqueueRankedMatchPersisted(w.queue, young);
+    await enqueueRankedMatchPersisted(w.queue, young, { prefix: w.prefix });
     // Not due: it takes the usual path (here the engine answers).
     await w.settled(rankedMatchJobId(young));
     expect(await runRow(young)).toMatchObject({ status: 'analyzed' });
@@ -188,7 +188,7 @@ describe('parking', () => {
 
     skewMs = PARK_AFTER_MS;
     const matchId = await newMatch();
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     await eventually(async () => ((await runRow(matchId))?.parked_at ? true : undefined));
     await eventually(async () => ((await jobKeys(w, matchId)).length === 0 ? true : undefined));
     expect(await runRow(matchId)).toMatchObject({ status: 'deferred' });
@@ -314,7 +314,7 @@ describe('parking', () => {
   it('never parks nor re-enqueues an analysed run', async () => {
     const w = await parkingWorker();
     const matchId = await newMatch();
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     await w.settled(rankedMatchJobId(matchId));
     expect(await runRow(matchId)).toMatchObject({ status: 'analyzed' });
     expect(await postgresRunParker(db).parkRun(matchId, new Date(0), clock())).toBe(false);
@@ -350,14 +350,16 @@ describe('the parking migration', () => {
         )
       ).rows.map((row) => row.name);
     try {
+      // At parking's migration (4) first: later migrations have tables and tests of their own.
+      await migrateDown(other.url, { steps: REQUIRED_SCHEMA_VERSION - 4 });
+      expect(await readSchemaVersion(pool)).toEqual({ version: 4, dirty: false });
       const migrated = await columns();
       const migratedIndexes = await indexes();
       expect(migrated).toEqual(
         expect.arrayContaining(['risk_analysis_runs.parked_at', 'risk_analysis_runs.deferred_since']),
       );
       expect(migratedIndexes).toContain('risk_analysis_runs_parked');
-      // Down to just before parking's migration (4); later ones have their own tests.
-      await migrateDown(other.url, { steps: REQUIRED_SCHEMA_VERSION - 3 });
+      await migrateDown(other.url, { steps: 1 });
       expect(await columns()).toEqual(
         migrated.filter(
           (name) => name !== 'risk_analysis_runs.parked_at' && name !== 'risk_analysis_runs.deferred_since',
@@ -365,7 +367,7 @@ describe('the parking migration', () => {
       );
       expect(await indexes()).toEqual(migratedIndexes.filter((name) => name !== 'risk_analysis_runs_parked'));
       expect(await readSchemaVersion(pool)).toEqual({ version: 3, dirty: false });
-      await migrateUp(other.url);
+      await migrateUp(other.url, { steps: 1 });
       expect(await columns()).toEqual(migrated);
     } finally {
       await pool.end();

@@ -143,7 +143,7 @@ describe('an answer PostgreSQL refuses to store', () => {
       const w = await worker({ analyzer: poisoning(poison, calls) });
       const matchId = await newMatch();
       detector.signals = [{ subjectUserId: A, reasonCode: 'fast', severity: 'high', score: 0.8 }];
-      await enqueueRankedMatchPersisted(w.queue, matchId);
+      await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
       const jobId = rankedMatchJobId(matchId);
       expect(await stateAfterRun(w.queue, jobId, SETTLE_MS)).toBe('failed');
       const job = (await w.queue.getJob(jobId))!;
@@ -170,7 +170,7 @@ describe('a request the engine contract refuses', () => {
       events: [[1, 3000 + i, 4000, 0.2, '2026-02-28T10:00:00Z']],
     }));
     const matchId = await newMatch(players);
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     const jobId = rankedMatchJobId(matchId);
     expect(await stateAfterRun(w.queue, jobId, SETTLE_MS)).toBe('completed');
     const job = (await w.queue.getJob(jobId))!;
@@ -189,7 +189,7 @@ describe('an analysed run', () => {
     const w = await worker({ maxDeferMs: 1 });
     const matchId = await newMatch();
     detector.signals = [{ subjectUserId: A, reasonCode: 'fast', severity: 'high', score: 0.8 }];
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     const jobId = rankedMatchJobId(matchId);
     expect(await stateAfterRun(w.queue, jobId, SETTLE_MS)).toBe('completed');
     expect(await runRow(matchId)).toMatchObject({ status: 'analyzed', attempts: 1, last_failure: null });
@@ -213,7 +213,7 @@ describe('deferral', () => {
     const w = await worker();
     const matchId = await newMatch();
     engine.setFault({ kind: 'rate_limit', retryAfter: 4, times: 1 });
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     const jobId = rankedMatchJobId(matchId);
     expect(await stateAfterRun(w.queue, jobId, SETTLE_MS)).toBe('delayed');
     const job = (await w.queue.getJob(jobId))!;
@@ -253,7 +253,7 @@ describe('review notifications of one match', () => {
       await delivery.stop();
       await webhook.close();
     });
-    await enqueueRankedMatchPersisted(w.queue, matchId);
+    await enqueueRankedMatchPersisted(w.queue, matchId, { prefix: w.prefix });
     const jobId = rankedMatchJobId(matchId);
     expect(await stateAfterRun(w.queue, jobId, SETTLE_MS)).toBe('completed');
     expect((await w.queue.getJob(jobId))?.returnvalue).toMatchObject({ signalCount: 8, outboxInserted: 4 });
