@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AnswerBudget, DEFAULT_ANSWER_BUDGET, withAnswerBudget } from './analysis/answer-budget.js';
 import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
+import { countNormalization } from './analysis/engine-normalization.js';
 import { timeEngineCalls } from './analysis/engine-timing.js';
 import { watchEngine } from './analysis/engine-watch.js';
 import { openRankedMatchQueue } from './analysis/job.js';
@@ -132,7 +133,10 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
             },
           },
         }),
-        analyzer: timeEngineCalls(client, metrics.engineDuration),
+        analyzer: countNormalization(
+          timeEngineCalls(client, metrics.engineDuration),
+          metrics.engineNormalized,
+        ),
         now,
         maxDeferMs: config.maxDeferMs,
       },

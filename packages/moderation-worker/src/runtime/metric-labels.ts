@@ -1,9 +1,24 @@
 // The closed label values of the worker's metrics. Every series of these sets is created at zero
 // when the metrics are, so dashboards and alerts see each one from the first scrape on (a rate()
 // over a series that appears only with its first event misses that event).
-import { UNAVAILABLE_REASONS } from '@geoduels/risk-client';
+import {
+  PAYLOAD_DROP_REASONS,
+  REPAIR_REASONS,
+  SIGNAL_DROP_REASONS,
+  UNAVAILABLE_REASONS,
+} from '@geoduels/risk-client';
 import { SEVERITIES } from '@geoduels/risk-client/signals';
 import { RUN_STATUSES } from '../analysis/match-store.js';
+
+/**
+ * `moderation_risk_engine_normalized_total{family, reason}`: the client's named normalisation reasons,
+ * by family (a signal dropped, a payload dropped, a value repaired in place).
+ */
+export const NORMALIZATION_FAMILIES = [
+  ['signal_dropped', SIGNAL_DROP_REASONS],
+  ['payload_dropped', PAYLOAD_DROP_REASONS],
+  ['repaired', REPAIR_REASONS],
+] as const;
 
 /** Breaker states as the client names them. */
 export const BREAKER_STATES = ['disabled', 'closed', 'open', 'half_open'] as const;

@@ -12,6 +12,7 @@ import {
   ENGINE_CALL_LABELS,
   ENGINE_OUTCOMES,
   JOB_OUTCOMES,
+  NORMALIZATION_FAMILIES,
   PERMANENT_FAILURE_REASONS,
   READINESS_DEPENDENCIES,
   SIGNAL_SEVERITIES,
@@ -54,6 +55,8 @@ export interface WorkerMetrics {
   engineCalls: Counter<'status' | 'reason'>;
   /** Wall time of each engine call by outcome (ok, rejected, each unavailable reason); disabled is no call. */
   engineDuration: Histogram<'outcome'>;
+  /** What the client's normalisation left out or repaired in answered calls, by family and named reason. */
+  engineNormalized: Counter<'family' | 'reason'>;
   /** 1 for the breaker's current state, 0 for the others. */
   breakerState: Gauge<'state'>;
   breakerTransitions: Counter<'to'>;
@@ -137,6 +140,11 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       'Wall time of risk engine calls by outcome (ok, rejected, or why the engine was unavailable)',
       ['outcome'],
       ENGINE_DURATION_BUCKETS,
+    ),
+    engineNormalized: counter(
+      'moderation_risk_engine_normalized_total',
+      "Parts of the engine's answers the client dropped or repaired so they can be stored, by family (signal_dropped, payload_dropped, repaired) and reason",
+      ['family', 'reason'],
     ),
     breakerState: gauge(
       'moderation_risk_engine_breaker_state',
@@ -243,6 +251,9 @@ function preinitialise(m: WorkerMetrics): void {
   for (const reason of PERMANENT_FAILURE_REASONS) m.jobsFailed.inc({ reason }, 0);
   for (const labels of ENGINE_CALL_LABELS) m.engineCalls.inc(labels, 0);
   for (const outcome of ENGINE_OUTCOMES) m.engineDuration.zero({ outcome });
+  for (const [family, reasons] of NORMALIZATION_FAMILIES) {
+    for (const reason of reasons) m.engineNormalized.inc({ family, reason }, 0);
+  }
   for (const reason of UNAVAILABLE_REASONS) m.abandoned.inc({ reason }, 0);
   m.unstorableMatches.inc(0);
   for (const sqlstate of TRANSACTION_CONFLICT_STATES) m.writeConflictRetries.inc({ sqlstate }, 0);
