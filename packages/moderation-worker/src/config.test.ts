@@ -12,6 +12,7 @@ describe('worker configuration', () => {
       postgresMaxConns: 10,
       postgresPgbouncer: false,
       redisUrl: 'redis://127.0.0.1:6379',
+      redisCluster: null,
       queueName: 'moderation.risk-analysis',
       queuePrefix: '{moderation}',
       addr: { port: 8093 },
@@ -80,6 +81,11 @@ describe('worker configuration', () => {
     ['POSTGRES_MAX_CONNS', '1.5'],
     ['POSTGRES_PGBOUNCER', 'yes please'],
     ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:6379,'],
+    ['REDIS_CLUSTER_NODES', 'redis-0'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:0'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:70000'],
+    ['REDIS_CLUSTER_NODES', 'redis://redis-0:6379'],
     ['MODERATION_QUEUE_NAME', 'a:b'],
     ['MODERATION_WORKER_ADDR', '8093'],
     ['MODERATION_WORKER_ADDR', ':99999'],
@@ -112,6 +118,36 @@ describe('worker configuration', () => {
       expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
     });
   }
+
+  it('reads REDIS_CLUSTER_NODES as seed nodes, credentials and TLS staying in REDIS_URL', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      REDIS_URL: 'rediss://:pw@ignored:6379',
+      REDIS_CLUSTER_NODES: ' redis-0.redis:6379, 10.0.0.7:7001 ,[::1]:7002',
+    });
+    expect(config.redisUrl).toBe('rediss://:pw@ignored:6379');
+    expect(config.redisCluster).toEqual({
+      nodes: [
+        { host: 'redis-0.redis', port: 6379 },
+        { host: '10.0.0.7', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it('names the bad REDIS_CLUSTER_NODES entry and its position, and refuses a database on a cluster', () => {
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_CLUSTER_NODES: 'a:1,b' })).toThrow(
+      'REDIS_CLUSTER_NODES: entry 2 ("b") must look like host:port with a port between 1 and 65535',
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_CLUSTER_NODES: 'rediss://a:1' })).toThrow(
+      /entry 1 \("rediss:\/\/a:1"\) must be host:port, not a URL: the password and TLS \(rediss:\) come from REDIS_URL/,
+    );
+    expect(() =>
+      workerConfigFromEnv({ ...BASE, REDIS_URL: 'redis://h:6379/2', REDIS_CLUSTER_NODES: 'a:1' }),
+    ).toThrow(/^REDIS_URL: selects database 2, but Redis Cluster has only database 0/);
+    // Without a cluster a database in REDIS_URL stays valid.
+    expect(workerConfigFromEnv({ ...BASE, REDIS_URL: 'redis://h:6379/2' }).redisCluster).toBeNull();
+  });
 
   it('lets the client name its own variables', () => {
     expect(() => workerConfigFromEnv({ ...BASE, RISK_ENGINE_TIMEOUT: 'soon' })).toThrow(

@@ -26,6 +26,18 @@ export interface DiscoverySettings {
   overlapMs: number;
 }
 
+/** One `host:port` of REDIS_CLUSTER_NODES. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Redis Cluster mode (REDIS_CLUSTER_NODES); credentials and TLS come from REDIS_URL. */
+export interface RedisClusterSettings {
+  /** Seed nodes: the client learns the rest of the cluster (and every failover) from them. */
+  nodes: readonly RedisNode[];
+}
+
 /** Everything the worker process reads from its environment, validated. */
 export interface WorkerConfig {
   postgresUrl: string;
@@ -33,7 +45,13 @@ export interface WorkerConfig {
   postgresMaxConns: number;
   /** Transaction pooling in front of PostgreSQL: never use named prepared statements (default false). */
   postgresPgbouncer: boolean;
+  /**
+   * REDIS_URL: the Redis itself, or with REDIS_CLUSTER_NODES only the credentials and the scheme
+   * (rediss: turns TLS on) used for every cluster node.
+   */
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; null: the single Redis at REDIS_URL. */
+  redisCluster: RedisClusterSettings | null;
   queueName: string;
   /** BullMQ key prefix, hash-tagged so every key of the queue lands in one Redis Cluster slot. */
   queuePrefix: string;
@@ -63,7 +81,7 @@ export interface WorkerConfig {
 type Env = Record<string, string | undefined>;
 
 /** Where the queue lives: the part of the config the operator commands need. */
-export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePrefix'>;
+export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'redisCluster' | 'queueName' | 'queuePrefix'>;
 
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
@@ -93,10 +111,23 @@ export function postgresUrlFromEnv(env: Env): string {
   return url(env, 'POSTGRES_URL', undefined, ['postgres:', 'postgresql:']);
 }
 
-/** REDIS_URL, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */
+/** REDIS_URL, REDIS_CLUSTER_NODES, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */
 export function queueConfigFromEnv(env: Env): QueueConfig {
+  const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const redisCluster = redisClusterFromEnv(env);
+  if (redisCluster !== null) {
+    // A cluster has database 0 only; a database in REDIS_URL would be silently ignored.
+    const db = new URL(redisUrl).pathname.replace(/^\//, '');
+    if (db !== '' && db !== '0') {
+      throw new WorkerConfigError(
+        'REDIS_URL',
+        `selects database ${db}, but Redis Cluster has only database 0 (with REDIS_CLUSTER_NODES set, REDIS_URL gives only the credentials and rediss: for TLS)`,
+      );
+    }
+  }
   return {
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl,
+    redisCluster,
     queueName: queueName(env),
     queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? QUEUE_PREFIX,
   };
@@ -111,6 +142,34 @@ export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
     // At least a second: a late commit is the reason the overlap exists, and no commit is instant.
     overlapMs: duration(env, 'MODERATION_DISCOVERY_OVERLAP', '5m', 1_000, 86_400_000),
   };
+}
+
+/** REDIS_CLUSTER_NODES alone: null when unset; throws WorkerConfigError naming the bad entry. */
+export function redisClusterFromEnv(env: Env): RedisClusterSettings | null {
+  const value = optional(env, 'REDIS_CLUSTER_NODES');
+  if (value === undefined) return null;
+  const nodes = value.split(',').map((entry, index) => redisNode(entry.trim(), index + 1));
+  return { nodes };
+}
+
+function redisNode(entry: string, position: number): RedisNode {
+  const name = 'REDIS_CLUSTER_NODES';
+  if (entry === '') throw new WorkerConfigError(name, `entry ${position} is empty (a stray comma?)`);
+  if (entry.includes('://')) {
+    throw new WorkerConfigError(
+      name,
+      `entry ${position} ("${entry}") must be host:port, not a URL: the password and TLS (rediss:) come from REDIS_URL`,
+    );
+  }
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]@/\s]+)):(\d{1,5})$/.exec(entry);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65_535) {
+    throw new WorkerConfigError(
+      name,
+      `entry ${position} ("${entry}") must look like host:port with a port between 1 and 65535`,
+    );
+  }
+  return { host: (match[1] ?? match[2])!, port };
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -22,6 +22,12 @@ export { freePort, startOnFreePort } from './ports.js';
 export { PG_BIN, type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
 export {
+  type ClusterNodeProcess,
+  type PrivateRedisCluster,
+  type PrivateRedisClusterOptions,
+  startPrivateRedisCluster,
+} from './private-redis-cluster.js';
+export {
   type ExitState,
   type ManagedProcess,
   type SpawnOptions,

@@ -1,7 +1,12 @@
 // The queue contract shared by the API (producer) and the worker (consumer).
 import { type JobsOptions, Queue, type Telemetry } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import {
+  createRedisConnection,
+  type RedisConnection,
+  type RedisTarget,
+} from '../runtime/redis-connection.js';
 
 /** Default queue name (MODERATION_QUEUE_NAME). */
 export const QUEUE_NAME = 'moderation.risk-analysis';
@@ -40,10 +45,21 @@ export interface QueueLocation {
 
 /**
  * A Redis connection for producers: commands fail at once while Redis is unreachable instead of
- * queueing in memory, so a request handler never waits on a dead Redis.
+ * queueing in memory, so a request handler never waits on a dead Redis. A URL is a single Redis;
+ * a target with `redisCluster` a Redis Cluster (REDIS_CLUSTER_NODES).
  */
-export function createProducerConnection(url: string): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+export function createProducerConnection(url: string): Redis;
+export function createProducerConnection(target: RedisTarget): RedisConnection;
+export function createProducerConnection(target: string | RedisTarget): RedisConnection {
+  return createRedisConnection(
+    typeof target === 'string' ? { redisUrl: target, redisCluster: null } : target,
+    {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: (times) => Math.min(times * 50, 2_000),
+    },
+  );
 }
 
 /**
@@ -52,7 +68,7 @@ export function createProducerConnection(url: string): Redis {
  * worker's processing of the job continues; without it the queue carries no tracing code at all.
  */
 export function openRankedMatchQueue(
-  connection: Redis,
+  connection: RedisConnection,
   location: QueueLocation = {},
   telemetry?: Telemetry,
 ): Queue {
@@ -82,7 +98,7 @@ export type EnqueueResult =
   | { ok: false; reason: 'redis_unavailable'; detail: string };
 
 // Per connection, per location, per telemetry (undefined: none).
-const queues = new WeakMap<Redis, Map<string, Map<Telemetry | undefined, Queue>>>();
+const queues = new WeakMap<RedisConnection, Map<string, Map<Telemetry | undefined, Queue>>>();
 
 /**
  * The API's producer: enqueues analysis of a persisted ranked match. Never throws for Redis being
@@ -90,7 +106,7 @@ const queues = new WeakMap<Redis, Map<string, Map<Telemetry | undefined, Queue>>
  * the backfill command) later finds the match by its missing run row.
  */
 export async function enqueueRankedMatchPersisted(
-  target: Queue | Redis,
+  target: Queue | RedisConnection,
   matchId: string,
   options: EnqueueOptions = {},
 ): Promise<EnqueueResult> {
@@ -120,7 +136,7 @@ export async function enqueueRankedMatchPersisted(
   }
 }
 
-function cachedQueue(connection: Redis, options: EnqueueOptions): Queue {
+function cachedQueue(connection: RedisConnection, options: EnqueueOptions): Queue {
   const key = `${options.prefix ?? QUEUE_PREFIX}:${options.name ?? QUEUE_NAME}`;
   const byLocation = queues.get(connection) ?? new Map<string, Map<Telemetry | undefined, Queue>>();
   queues.set(connection, byLocation);

@@ -120,6 +120,7 @@ describe('moderation-worker check', () => {
     for (const name of ['config', 'worker /health', 'worker /health/live', 'worker /health/ready', 'redis']) {
       expect(row(out.stdout, name)).toMatch(/\bOK\b/);
     }
+    expect(row(out.stdout, 'redis mode')).toMatch(/OK +single \(REDIS_URL\)$/);
     expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/OK +noeviction$/);
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/OK .*HTTP 200/);
     expect(row(out.stdout, 'schema version')).toMatch(
@@ -128,7 +129,7 @@ describe('moderation-worker check', () => {
     expect(row(out.stdout, 'queue')).toContain(
       `OK      ${prefix}:${QUEUE_NAME} running; waiting 1, active 0`,
     );
-    expect(out.stdout).toMatch(/all 9 checks passed/);
+    expect(out.stdout).toMatch(/all 10 checks passed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -142,7 +143,7 @@ describe('moderation-worker check', () => {
       await engine.up();
     }
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/FAIL .*network/);
-    expect(out.stdout).toMatch(/1 of 9 checks failed/);
+    expect(out.stdout).toMatch(/1 of 10 checks failed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -247,6 +248,7 @@ describe('moderation-worker check', () => {
     );
     expect(code).toBe(1);
     expect(row(out.stdout, 'redis')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(row(out.stdout, 'redis mode')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'queue')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'schema version')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
@@ -287,13 +289,13 @@ describe('moderation-worker check', () => {
       checks: { name: string; status: string; detail: string }[];
     };
     expect(report.ok).toBe(false);
-    expect(report.summary).toBe('1 of 9 checks failed');
-    expect(report.counts).toEqual({ ok: 8, fail: 1, skip: 0 });
+    expect(report.summary).toBe('1 of 10 checks failed');
+    expect(report.counts).toEqual({ ok: 9, fail: 1, skip: 0 });
     // The same rows, in the same order, as the table prints.
     expect(report.checks.map((c) => c.name)).toEqual(
       table.out.stdout
         .split('\n')
-        .slice(1, 10)
+        .slice(1, 11)
         .map((line) => line.split(/ {2,}/)[0]),
     );
     expect(report.checks.find((c) => c.name === 'worker /health/ready')).toEqual({
@@ -338,7 +340,7 @@ describe('moderation-worker check', () => {
             `redis maxmemory-policy     FAIL    ${detail}`,
           );
           expect(row(out.stdout, 'redis')).toMatch(/OK +127\.0\.0\.1:\d+: PONG/);
-          expect(out.stdout).toMatch(/1 of 9 checks failed/);
+          expect(out.stdout).toMatch(/1 of 10 checks failed/);
         }
         // BullMQ's own console warning about it arrives in the bin's one error form, on stderr.
         expect(out.stderr).toBe(

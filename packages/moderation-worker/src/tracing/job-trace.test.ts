@@ -6,7 +6,6 @@ import type { RiskClient } from '@geoduels/risk-client';
 import { REDIS_URL, type TempDatabase } from '@geoduels/test-support';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProducerConnection,
@@ -16,6 +15,7 @@ import {
 } from '../analysis/job.js';
 import { batchedMatchStore } from '../analysis/match-io.js';
 import type { Database } from '../db/pool.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 import { closedPort } from '../test-support/closed-port.js';
 import {
   captureLogger,
@@ -36,7 +36,7 @@ let engine: FakeRiskEngine;
 let client: RiskClient;
 let tracing: Tracing;
 let worker: TestWorker;
-let producer: Redis;
+let producer: RedisConnection;
 const exporter = new InMemorySpanExporter();
 
 const PLAYER_A = '91000000-0000-4000-8000-00000000000a';

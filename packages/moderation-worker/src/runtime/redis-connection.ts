@@ -1,0 +1,133 @@
+// The one place a Redis connection is built: a single Redis (REDIS_URL) or a Redis Cluster
+// (REDIS_CLUSTER_NODES), with the options BullMQ documents for each.
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { describeEndpoint } from '../commands/secret-redaction.js';
+import type { QueueConfig } from '../config.js';
+
+/** A connection BullMQ can be opened on: one Redis, or a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, plus REDIS_CLUSTER_NODES in cluster mode. */
+export type RedisTarget = Pick<QueueConfig, 'redisUrl' | 'redisCluster'>;
+
+/** `single` (REDIS_URL) or `cluster` (REDIS_CLUSTER_NODES). */
+export type RedisMode = 'single' | 'cluster';
+
+/** How a connection behaves while Redis is unreachable; each role picks its own. */
+export interface ConnectionPolicy {
+  /** null for BullMQ workers (they wait for Redis); a small number fails a command fast. */
+  maxRetriesPerRequest: number | null;
+  /** false: commands fail at once while disconnected instead of queueing in memory. */
+  enableOfflineQueue: boolean;
+  connectTimeout: number;
+  /** Bound on each command (operator commands only). */
+  commandTimeout?: number;
+  /** Connect only on `connect()` (operator commands, so a refused connect is a value). */
+  lazyConnect?: boolean;
+  /** Delay before reconnect attempt `times`; null: give up. */
+  retryStrategy: (times: number) => number | null;
+}
+
+/** The mode a target selects. */
+export function redisMode(target: RedisTarget): RedisMode {
+  return target.redisCluster === null ? 'single' : 'cluster';
+}
+
+/** Builds the connection `target` names, single or cluster, with `policy`. */
+export function createRedisConnection(target: RedisTarget, policy: ConnectionPolicy): RedisConnection {
+  const perConnection: RedisOptions = {
+    maxRetriesPerRequest: policy.maxRetriesPerRequest,
+    connectTimeout: policy.connectTimeout,
+    ...(policy.commandTimeout !== undefined && { commandTimeout: policy.commandTimeout }),
+  };
+  if (target.redisCluster === null) {
+    return new Redis(target.redisUrl, {
+      ...perConnection,
+      enableOfflineQueue: policy.enableOfflineQueue,
+      lazyConnect: policy.lazyConnect ?? false,
+      retryStrategy: policy.retryStrategy,
+    });
+  }
+  return new Cluster(
+    target.redisCluster.nodes.map(({ host, port }) => ({ host, port })),
+    clusterOptions(target.redisUrl, policy, perConnection),
+  );
+}
+
+function clusterOptions(
+  redisUrl: string,
+  policy: ConnectionPolicy,
+  perConnection: RedisOptions,
+): ClusterOptions {
+  const url = new URL(redisUrl);
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  return {
+    lazyConnect: policy.lazyConnect ?? false,
+    // Cluster-level: whether commands queue while the cluster client is not ready.
+    enableOfflineQueue: policy.enableOfflineQueue,
+    clusterRetryStrategy: policy.retryStrategy,
+    // Node addresses come from CLUSTER SLOTS; resolving them again would break TLS certificate
+    // checks on managed clusters (ioredis' and BullMQ's advice for ElastiCache/MemoryDB).
+    dnsLookup: (address, callback) => callback(null, address),
+    // BullMQ reads maxRetriesPerRequest from redisOptions on a cluster: null for workers.
+    redisOptions: {
+      ...perConnection,
+      // redis://:secret@ and redis://secret@ both mean a password without a user (as for REDIS_URL).
+      ...(password !== ''
+        ? { password, ...(username !== '' && { username }) }
+        : username !== '' && { password: username }),
+      ...(url.protocol === 'rediss:' && { tls: {} }),
+    },
+  };
+}
+
+/** True for a Redis Cluster connection. */
+export function isCluster(connection: RedisConnection): connection is Cluster {
+  return connection instanceof Cluster;
+}
+
+/** What an operator may read about the target: the seed nodes or REDIS_URL's host:port, never a password. */
+export function describeRedisTarget(target: RedisTarget): string {
+  if (target.redisCluster !== null) {
+    return `cluster ${target.redisCluster.nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',')}`;
+  }
+  return describeEndpoint(target.redisUrl);
+}
+
+/** The fields of a `CLUSTER INFO` answer the worker reports. */
+export interface ClusterState {
+  /** `ok`, or `fail` while some slot has no serving master. */
+  state: string;
+  knownNodes: number;
+  /** Masters serving at least one slot. */
+  size: number;
+}
+
+/** Parses `CLUSTER INFO`; missing fields read as `unknown`/0. */
+export function parseClusterInfo(info: string): ClusterState {
+  const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+  return {
+    state: field('cluster_state') ?? 'unknown',
+    knownNodes: Number(field('cluster_known_nodes') ?? 0),
+    size: Number(field('cluster_size') ?? 0),
+  };
+}
+
+/** CLUSTER INFO as one node of the cluster sees it. */
+export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
+  return parseClusterInfo(String(await cluster.cluster('INFO')));
+}
+
+/**
+ * The readiness probe's round trip: PING on a single Redis; on a cluster CLUSTER INFO, which must
+ * say `cluster_state:ok` (while a slot has no master, the queue's slot may be the one).
+ */
+export async function probeRedis(connection: RedisConnection): Promise<void> {
+  if (!isCluster(connection)) {
+    await connection.ping();
+    return;
+  }
+  const { state } = await readClusterState(connection);
+  if (state !== 'ok') throw new Error(`cluster_state:${state}`);
+}
