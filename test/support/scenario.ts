@@ -14,13 +14,15 @@ import {
   type WorkerEnv,
 } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 /** Where one test file's worker lives: its database, Redis, queue prefix, and handles to observe them. */
 export interface Scenario {
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** REDIS_CLUSTER_NODES when the scenario runs on a Redis Cluster; undefined on one Redis. */
+  readonly redisClusterNodes: string | undefined;
   readonly queueName: string;
   readonly prefix: string;
   /** A pool on the scenario's database, for seeding and for observing rows. */
@@ -46,6 +48,8 @@ export interface ScenarioOptions {
   postgres?: PrivatePostgres;
   /** Use this Redis instead of the shared CI one. */
   redisUrl?: string;
+  /** Run on this Redis Cluster (a REDIS_CLUSTER_NODES value, e.g. a private cluster's `seedNodes`). */
+  redisClusterNodes?: string;
   /**
    * Migrate with the `moderation-worker migrate up` process (`'cli'`) or the same code in-process
    * through the package's `migrateUp` (default `'library'`, a node start-up cheaper).
@@ -78,23 +82,37 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   // A PostgreSQL restart kills idle clients; without a listener the pool's 'error' would crash the test.
   pool.on('error', () => undefined);
-  // Observation must ride out a Redis restart, so this connection retries (unlike the producer's).
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const clusterNodes = options.redisClusterNodes?.split(',').map((node) => {
+    const [host, port] = node.split(':');
+    return { host: host!, port: Number(port) };
+  });
+  // Observation must ride out a Redis restart (or a failover), so this connection retries (unlike the producer's).
+  const connection =
+    clusterNodes === undefined
+      ? new Redis(redisUrl, { maxRetriesPerRequest: null })
+      : new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: null } });
   connection.on('error', () => undefined);
   const queue = openRankedMatchQueue(connection, { name: queueName, prefix });
-  const producer = createProducerConnection(redisUrl);
+  // The API's producer connection, built the way the API builds it for this Redis.
+  const producer =
+    clusterNodes === undefined
+      ? createProducerConnection(redisUrl)
+      : createProducerConnection({ redisUrl, redisCluster: { nodes: clusterNodes } });
   producer.on('error', () => undefined);
 
   return {
     databaseUrl,
     redisUrl,
+    redisClusterNodes: options.redisClusterNodes,
     queueName,
     prefix,
     pool,
     queue,
     workerEnv: (extra = {}) => ({
       POSTGRES_URL: databaseUrl,
-      REDIS_URL: redisUrl,
+      ...(options.redisClusterNodes === undefined
+        ? { REDIS_URL: redisUrl }
+        : { REDIS_CLUSTER_NODES: options.redisClusterNodes }),
       MODERATION_QUEUE_NAME: queueName,
       MODERATION_QUEUE_PREFIX: prefix,
       MODERATION_DISCOVERY_ENABLED: 'false',
