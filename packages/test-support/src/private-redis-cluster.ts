@@ -44,16 +44,18 @@ export interface PrivateRedisCluster {
 
 /** Options of {@link startPrivateRedisCluster}. */
 export interface PrivateRedisClusterOptions {
-  /** Masters (default 3); each gets one replica. */
+  /** Masters (default 3). */
   masters?: number;
+  /** Replicas per master, 1 (default) or 0 (then a killed master leaves its slots unserved). */
+  replicasPerMaster?: 0 | 1;
   /** cluster-node-timeout: how long a silent master is tolerated before failover (default 1000 ms). */
   nodeTimeoutMs?: number;
 }
 
 /**
- * Starts 2 × `masters` redis-servers in cluster mode on free ports (the cluster bus on free ports of
- * its own), joins them with `redis-cli --cluster create --cluster-replicas 1`, and waits until every
- * node reports `cluster_state:ok`. A failed start (a port taken meanwhile) is retried on new ports.
+ * Starts `masters` × (1 + `replicasPerMaster`) redis-servers in cluster mode on free ports (the cluster
+ * bus on free ports of its own), joins them with `redis-cli --cluster create --cluster-replicas N`, and
+ * waits until every node reports `cluster_state:ok`. A failed start (a port taken meanwhile) is retried on new ports.
  */
 export async function startPrivateRedisCluster(
   options: PrivateRedisClusterOptions = {},
@@ -69,12 +71,14 @@ export async function startPrivateRedisCluster(
 
 async function startOnce(options: PrivateRedisClusterOptions): Promise<PrivateRedisCluster> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 1;
+  const count = masters * (1 + replicas);
   const nodeTimeoutMs = options.nodeTimeoutMs ?? 1_000;
   const dir = await mkdtemp(join(tmpdir(), 'gd-redis-cluster-'));
-  const ports = await distinctFreePorts(masters * 4);
-  const nodes = Array.from({ length: masters * 2 }, (_, i) => ({
+  const ports = await distinctFreePorts(count * 2);
+  const nodes = Array.from({ length: count }, (_, i) => ({
     port: ports[i]!,
-    busPort: ports[masters * 2 + i]!,
+    busPort: ports[count + i]!,
     process: undefined as ManagedProcess | undefined,
   }));
 
@@ -135,7 +139,7 @@ async function startOnce(options: PrivateRedisClusterOptions): Promise<PrivateRe
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'],
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'],
       { timeout: 60_000 },
     );
     await pollUntil(
