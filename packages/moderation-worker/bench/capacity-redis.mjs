@@ -5,6 +5,7 @@
 // `npm run bench:capacity-redis -w @geoduels/moderation-worker [-- --matches N --replicas 1,2,3 --rounds N]`
 // after `npm run build`.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -51,6 +52,24 @@ function positiveInt(name, value) {
 
 function log(message) {
   process.stderr.write(`[capacity ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Pids of the redis-server processes listening on `ports` (ours: the shared Redis is other work). */
+function redisPids(ports) {
+  const wanted = new Set(ports.map(String));
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // redis-server rewrites its title: "redis-server 127.0.0.1:<port>" (plus " [cluster]").
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const port = /^redis-server \S*:(\d+)/.exec(title)?.[1];
+      if (port !== undefined && wanted.has(port)) pids.push(Number(entry));
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  return pids;
 }
 
 /** A connection to the target the way a worker opens one (blocking-safe), for enqueueing and counting. */
@@ -123,11 +142,13 @@ async function measure(ctx, target, replicas) {
     await waitAnalysed(ctx, queue, workers, ctx.warm.length);
     await resetModerationTables(ctx.pool);
     const cpu0 = workers.map((w) => cpuMs(w.pid));
+    const redis0 = target.pids.map((pid) => cpuMs(pid));
     const machine0 = machineTicks();
     const t0 = Date.now();
     await addAll(queue, ctx.ids);
     const done = await waitAnalysed(ctx, queue, workers, ctx.ids.length);
     const cpu = workers.reduce((sum, w, i) => sum + cpuMs(w.pid) - cpu0[i], 0);
+    const redisCpu = target.pids.reduce((sum, pid, i) => sum + cpuMs(pid) - redis0[i], 0);
     const machine1 = machineTicks();
     const seconds = (done.last_ms - t0) / 1000;
     return {
@@ -135,6 +156,7 @@ async function measure(ctx, target, replicas) {
       replicas,
       rate: ctx.ids.length / seconds,
       cpuMsPerMatch: cpu / ctx.ids.length,
+      redisCpuMsPerMatch: redisCpu / ctx.ids.length,
       machineBusyPct: ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100,
     };
   } finally {
@@ -205,13 +227,15 @@ async function main() {
     const cluster = await startPrivateRedisCluster({ masters: 3 });
     cleanups.push(() => cluster.destroy());
     const targets = [
-      { kind: 'single', url: single.url },
+      { kind: 'single', url: single.url, pids: redisPids([single.port]) },
       {
         kind: 'cluster',
         seeds: cluster.seedNodes,
         nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+        pids: redisPids(cluster.nodes.map((n) => n.port)),
       },
     ];
+    log(`redis-server pids: one Redis ${targets[0].pids.join(',')}; cluster ${targets[1].pids.join(',')}`);
 
     const results = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -238,21 +262,31 @@ async function main() {
       `Load average before: ${before}; after: ${after}. ${fmt(MATCHES)} matches per run, concurrency ${CONCURRENCY} per replica.\n`,
     );
     console.log(
-      '| replicas | Redis | matches/s | worker CPU ms per match | machine busy | vs one Redis, same replicas |',
+      '| replicas | Redis | matches/s, median (range) | worker CPU ms per match, median (range) | Redis CPU ms per match (all its nodes) | matches/s vs one Redis, same replicas |',
     );
     console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+    const med = (list, key) =>
+      [...list.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+    const range = (list, key, digits) => {
+      const values = list.map((r) => r[key]);
+      return `${fmt(Math.min(...values), digits)}-${fmt(Math.max(...values), digits)}`;
+    };
     for (const replicas of REPLICAS) {
       const of = (kind) => results.filter((r) => r.replicas === replicas && r.target === kind);
-      const med = (list, key) =>
-        [...list.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(list.length / 2)];
       const base = med(of('single'), 'rate');
       for (const kind of ['single', 'cluster']) {
         const list = of(kind);
         const rate = med(list, 'rate');
         console.log(
-          `| ${replicas} | ${kind === 'single' ? 'one Redis' : 'Cluster (3 masters + 3 replicas)'} | ${fmt(rate)} | ${fmt(med(list, 'cpuMsPerMatch'), 2)} | ${fmt(med(list, 'machineBusyPct'))} % | ${fmt(rate / base, 2)} |`,
+          `| ${replicas} | ${kind === 'single' ? 'one Redis' : 'Cluster, 3 masters + 3 replicas'} | ${fmt(rate)} (${range(list, 'rate', 0)}) | ${fmt(med(list, 'cpuMsPerMatch'), 2)} (${range(list, 'cpuMsPerMatch', 2)}) | ${fmt(med(list, 'redisCpuMsPerMatch'), 2)} | ${fmt(rate / base, 2)} |`,
         );
       }
+    }
+    console.log('\nEvery run, in order:');
+    for (const r of results) {
+      console.log(
+        `- ${r.replicas} on ${r.target}: ${fmt(r.rate)} matches/s, worker ${fmt(r.cpuMsPerMatch, 2)} CPU-ms per match, Redis ${fmt(r.redisCpuMsPerMatch, 2)}, machine ${fmt(r.machineBusyPct)} % busy`,
+      );
     }
     console.log(
       `\nRedis memory per waiting match (${fmt(MEMORY_MATCHES)} jobs enqueued, no worker): one Redis ${fmt(memory.single)} B, cluster (the master serving the queue's slot) ${fmt(memory.cluster)} B.`,
