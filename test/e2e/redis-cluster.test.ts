@@ -160,7 +160,7 @@ describe.concurrent('on a Redis Cluster', () => {
     }
   });
 
-  it('queue pause, status, resume, enqueue, backfill and check work against the cluster', async () => {
+  it('queue pause, status, resume, failed, clean, enqueue, backfill and check work against the cluster', async () => {
     const world = await clusterWorld('cluster_operator');
     try {
       const { scenario, env } = world;
@@ -196,12 +196,52 @@ describe.concurrent('on a Redis Cluster', () => {
         expect(await (await scenario.queue.getJob(rankedMatchJobId(id)))?.getState()).toBe('completed');
       }
 
+      // The failed-job commands read the failed set directly (ZCOUNT on the queue's slot).
+      const failed = await runWorkerCli(['queue', 'failed'], env);
+      expect(failed.exit.code, failed.logs.text()).toBe(0);
+      const clean = await runWorkerCli(['queue', 'clean', '--failed', '--older-than', '1h'], env);
+      expect(clean.exit.code, clean.logs.text()).toBe(0);
+      expect(clean.logs.text()).toContain('0 jobs failed longer than 1h ago');
+
       const check = await runWorkerCli(['check', '--worker-url', world.worker.baseUrl], env);
       expect(check.exit.code, check.logs.text()).toBe(0);
       expect(check.logs.text()).toMatch(
         /redis mode +OK +cluster \(REDIS_CLUSTER_NODES\): cluster_state:ok, 6 known nodes, 3 masters, 3 serving slots/,
       );
       expect(check.logs.text()).toMatch(/redis +OK +cluster 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+: PONG/);
+      expect(world.readiness.notReady()).toEqual([]);
+    } finally {
+      await world.close();
+    }
+  });
+  it('the discovery sweep enqueues ranked duels nobody enqueued on the cluster, and they are analysed', async () => {
+    const world = await clusterWorld('cluster_discovery', {
+      label: 'cluster_discovery',
+      workerEnv: { MODERATION_DISCOVERY_ENABLED: 'true', MODERATION_DISCOVERY_INTERVAL: '200ms' },
+    });
+    try {
+      const { scenario, worker } = world;
+      const ids = (await seedRankedMatches(scenario.pool, { matches: 20, seed: 165 })).matches.map(
+        (m) => m.matchId,
+      );
+      // As if they had just been persisted: the sweep looks at recent ended_at only.
+      await scenario.pool.query(
+        'UPDATE match_history SET ended_at = now() WHERE match_id = ANY($1::uuid[])',
+        [ids],
+      );
+      await waitForRuns(
+        scenario.pool,
+        ids,
+        (r) => r.status === 'analyzed',
+        'found by discovery and analysed',
+      );
+      const metrics = (await scrapeMetrics(`${worker.baseUrl}/metrics`)).samples;
+      expect(metricSum(metrics, 'moderation_discovery_matches_total', { outcome: 'queued' })).toBe(
+        ids.length,
+      );
+      for (const id of ids) {
+        expect(await (await scenario.queue.getJob(rankedMatchJobId(id)))?.getState()).toBe('completed');
+      }
       expect(world.readiness.notReady()).toEqual([]);
     } finally {
       await world.close();
