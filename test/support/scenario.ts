@@ -50,6 +50,8 @@ export interface ScenarioOptions {
   redisUrl?: string;
   /** Run on this Redis Cluster (a REDIS_CLUSTER_NODES value, e.g. a private cluster's `seedNodes`). */
   redisClusterNodes?: string;
+  /** Run on the master these Sentinels name (REDIS_SENTINELS and REDIS_SENTINEL_MASTER values). */
+  redisSentinel?: { sentinels: string; masterName: string };
   /**
    * Migrate with the `moderation-worker migrate up` process (`'cli'`) or the same code in-process
    * through the package's `migrateUp` (default `'library'`, a node start-up cheaper).
@@ -82,22 +84,33 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   // A PostgreSQL restart kills idle clients; without a listener the pool's 'error' would crash the test.
   pool.on('error', () => undefined);
-  const clusterNodes = options.redisClusterNodes?.split(',').map((node) => {
-    const [host, port] = node.split(':');
-    return { host: host!, port: Number(port) };
-  });
+  const nodesOf = (list: string) =>
+    list.split(',').map((node) => {
+      const [host, port] = node.split(':');
+      return { host: host!, port: Number(port) };
+    });
+  const clusterNodes =
+    options.redisClusterNodes === undefined ? undefined : nodesOf(options.redisClusterNodes);
+  const sentinel =
+    options.redisSentinel === undefined
+      ? undefined
+      : { nodes: nodesOf(options.redisSentinel.sentinels), masterName: options.redisSentinel.masterName };
   // Observation must ride out a Redis restart (or a failover), so this connection retries (unlike the producer's).
   const connection =
-    clusterNodes === undefined
-      ? new Redis(redisUrl, { maxRetriesPerRequest: null })
-      : new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: null } });
+    clusterNodes !== undefined
+      ? new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: null } })
+      : sentinel !== undefined
+        ? new Redis({ sentinels: sentinel.nodes, name: sentinel.masterName, maxRetriesPerRequest: null })
+        : new Redis(redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
   const queue = openRankedMatchQueue(connection, { name: queueName, prefix });
   // The API's producer connection, built the way the API builds it for this Redis.
   const producer =
-    clusterNodes === undefined
-      ? createProducerConnection(redisUrl)
-      : createProducerConnection({ redisUrl, redisCluster: { nodes: clusterNodes } });
+    clusterNodes !== undefined
+      ? createProducerConnection({ redisUrl, redisCluster: { nodes: clusterNodes } })
+      : sentinel !== undefined
+        ? createProducerConnection({ redisUrl, redisCluster: null, redisSentinel: sentinel })
+        : createProducerConnection(redisUrl);
   producer.on('error', () => undefined);
 
   return {
@@ -110,9 +123,14 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
     queue,
     workerEnv: (extra = {}) => ({
       POSTGRES_URL: databaseUrl,
-      ...(options.redisClusterNodes === undefined
-        ? { REDIS_URL: redisUrl }
-        : { REDIS_CLUSTER_NODES: options.redisClusterNodes }),
+      ...(options.redisClusterNodes !== undefined
+        ? { REDIS_CLUSTER_NODES: options.redisClusterNodes }
+        : options.redisSentinel !== undefined
+          ? {
+              REDIS_SENTINELS: options.redisSentinel.sentinels,
+              REDIS_SENTINEL_MASTER: options.redisSentinel.masterName,
+            }
+          : { REDIS_URL: redisUrl }),
       MODERATION_QUEUE_NAME: queueName,
       MODERATION_QUEUE_PREFIX: prefix,
       MODERATION_DISCOVERY_ENABLED: 'false',

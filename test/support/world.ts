@@ -39,7 +39,7 @@ export interface World {
 
 /** Options of {@link openWorld}. */
 export interface WorldOptions
-  extends Pick<ScenarioOptions, 'label' | 'postgres' | 'redisUrl' | 'redisClusterNodes'> {
+  extends Pick<ScenarioOptions, 'label' | 'postgres' | 'redisUrl' | 'redisClusterNodes' | 'redisSentinel'> {
   /** RISK_ENGINE_TIMEOUT (default 2s: generous on a noisy 2-core machine). */
   engineTimeout?: string;
   /** Leave RISK_ENGINE_URL unset (engine disabled). */

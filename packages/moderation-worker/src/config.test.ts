@@ -13,6 +13,7 @@ describe('worker configuration', () => {
       postgresPgbouncer: false,
       redisUrl: 'redis://127.0.0.1:6379',
       redisCluster: null,
+      redisSentinel: null,
       queueName: 'moderation.risk-analysis',
       queuePrefix: '{moderation}',
       addr: { port: 8093 },
@@ -86,6 +87,8 @@ describe('worker configuration', () => {
     ['REDIS_CLUSTER_NODES', 'redis-0:0'],
     ['REDIS_CLUSTER_NODES', 'redis-0:70000'],
     ['REDIS_CLUSTER_NODES', 'redis://redis-0:6379'],
+    ['REDIS_SENTINELS', 'sentinel-0'],
+    ['REDIS_SENTINEL_MASTER', 'mymaster'],
     ['MODERATION_QUEUE_NAME', 'a:b'],
     ['MODERATION_WORKER_ADDR', '8093'],
     ['MODERATION_WORKER_ADDR', ':99999'],
@@ -147,6 +150,36 @@ describe('worker configuration', () => {
     ).toThrow(/^REDIS_URL: selects database 2, but Redis Cluster has only database 0/);
     // Without a cluster a database in REDIS_URL stays valid.
     expect(workerConfigFromEnv({ ...BASE, REDIS_URL: 'redis://h:6379/2' }).redisCluster).toBeNull();
+  });
+
+  it('reads REDIS_SENTINELS and REDIS_SENTINEL_MASTER, and refuses one without the other or beside a cluster', () => {
+    expect(
+      workerConfigFromEnv({
+        ...BASE,
+        REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26379',
+        REDIS_SENTINEL_MASTER: 'mymaster',
+      }).redisSentinel,
+    ).toEqual({
+      nodes: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: 'sentinel-1', port: 26379 },
+      ],
+      masterName: 'mymaster',
+    });
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_SENTINELS: 's:26379' })).toThrow(
+      /^REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS/,
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_SENTINEL_MASTER: 'mymaster' })).toThrow(
+      /^REDIS_SENTINEL_MASTER: is set but REDIS_SENTINELS/,
+    );
+    expect(() =>
+      workerConfigFromEnv({
+        ...BASE,
+        REDIS_SENTINELS: 's:26379',
+        REDIS_SENTINEL_MASTER: 'm',
+        REDIS_CLUSTER_NODES: 'c:6379',
+      }),
+    ).toThrow(/^REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES/);
   });
 
   it('lets the client name its own variables', () => {

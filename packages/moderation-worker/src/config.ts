@@ -38,6 +38,14 @@ export interface RedisClusterSettings {
   nodes: readonly RedisNode[];
 }
 
+/** Redis behind Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER); credentials and TLS come from REDIS_URL. */
+export interface RedisSentinelSettings {
+  /** Sentinels to ask where the master is. */
+  nodes: readonly RedisNode[];
+  /** The master's name in the Sentinels' configuration (`sentinel monitor <name> ...`). */
+  masterName: string;
+}
+
 /** Everything the worker process reads from its environment, validated. */
 export interface WorkerConfig {
   postgresUrl: string;
@@ -52,6 +60,8 @@ export interface WorkerConfig {
   redisUrl: string;
   /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; null: the single Redis at REDIS_URL. */
   redisCluster: RedisClusterSettings | null;
+  /** REDIS_SENTINELS + REDIS_SENTINEL_MASTER: the master Sentinel names; null: no Sentinel. */
+  redisSentinel: RedisSentinelSettings | null;
   queueName: string;
   /** BullMQ key prefix, hash-tagged so every key of the queue lands in one Redis Cluster slot. */
   queuePrefix: string;
@@ -81,7 +91,10 @@ export interface WorkerConfig {
 type Env = Record<string, string | undefined>;
 
 /** Where the queue lives: the part of the config the operator commands need. */
-export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'redisCluster' | 'queueName' | 'queuePrefix'>;
+export type QueueConfig = Pick<
+  WorkerConfig,
+  'redisUrl' | 'redisCluster' | 'redisSentinel' | 'queueName' | 'queuePrefix'
+>;
 
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
@@ -115,6 +128,13 @@ export function postgresUrlFromEnv(env: Env): string {
 export function queueConfigFromEnv(env: Env): QueueConfig {
   const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
   const redisCluster = redisClusterFromEnv(env);
+  const redisSentinel = redisSentinelFromEnv(env);
+  if (redisCluster !== null && redisSentinel !== null) {
+    throw new WorkerConfigError(
+      'REDIS_SENTINELS',
+      'cannot be combined with REDIS_CLUSTER_NODES: set the one your Redis deployment is (Sentinel or Cluster)',
+    );
+  }
   if (redisCluster !== null) {
     // A cluster has database 0 only; a database in REDIS_URL would be silently ignored.
     const db = new URL(redisUrl).pathname.replace(/^\//, '');
@@ -128,6 +148,7 @@ export function queueConfigFromEnv(env: Env): QueueConfig {
   return {
     redisUrl,
     redisCluster,
+    redisSentinel,
     queueName: queueName(env),
     queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? QUEUE_PREFIX,
   };
@@ -148,12 +169,36 @@ export function discoverySettingsFromEnv(env: Env): DiscoverySettings {
 export function redisClusterFromEnv(env: Env): RedisClusterSettings | null {
   const value = optional(env, 'REDIS_CLUSTER_NODES');
   if (value === undefined) return null;
-  const nodes = value.split(',').map((entry, index) => redisNode(entry.trim(), index + 1));
+  const nodes = value
+    .split(',')
+    .map((entry, index) => redisNode('REDIS_CLUSTER_NODES', entry.trim(), index + 1));
   return { nodes };
 }
 
-function redisNode(entry: string, position: number): RedisNode {
-  const name = 'REDIS_CLUSTER_NODES';
+/** REDIS_SENTINELS and REDIS_SENTINEL_MASTER: null when neither is set; one without the other is an error. */
+export function redisSentinelFromEnv(env: Env): RedisSentinelSettings | null {
+  const value = optional(env, 'REDIS_SENTINELS');
+  const masterName = optional(env, 'REDIS_SENTINEL_MASTER');
+  if (value === undefined) {
+    if (masterName !== undefined) {
+      throw new WorkerConfigError(
+        'REDIS_SENTINEL_MASTER',
+        'is set but REDIS_SENTINELS (the sentinels, host:port,...) is not',
+      );
+    }
+    return null;
+  }
+  const nodes = value.split(',').map((entry, index) => redisNode('REDIS_SENTINELS', entry.trim(), index + 1));
+  if (masterName === undefined) {
+    throw new WorkerConfigError(
+      'REDIS_SENTINEL_MASTER',
+      'is required with REDIS_SENTINELS: the master name the sentinels monitor (e.g. mymaster)',
+    );
+  }
+  return { nodes, masterName };
+}
+
+function redisNode(name: string, entry: string, position: number): RedisNode {
   if (entry === '') throw new WorkerConfigError(name, `entry ${position} is empty (a stray comma?)`);
   if (entry.includes('://')) {
     throw new WorkerConfigError(

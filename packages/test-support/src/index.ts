@@ -28,6 +28,11 @@ export {
   startPrivateRedisCluster,
 } from './private-redis-cluster.js';
 export {
+  type PrivateRedisSentinel,
+  type PrivateRedisSentinelOptions,
+  startPrivateRedisSentinel,
+} from './private-redis-sentinel.js';
+export {
   type ExitState,
   type ManagedProcess,
   type SpawnOptions,

@@ -81,6 +81,29 @@ describe('one Redis or a Redis Cluster, from the configuration', () => {
     }
   });
 
+  it('asks the sentinels for the named master, with REDIS_URL’s password and TLS for the master itself', () => {
+    const target: RedisTarget = {
+      redisUrl: 'rediss://:s3cret@ignored:6379',
+      redisCluster: null,
+      redisSentinel: { nodes: [{ host: 'sentinel-0', port: 26379 }], masterName: 'mymaster' },
+    };
+    const redis = createRedisConnection(target, FAIL_FAST);
+    try {
+      expect(redis).toBeInstanceOf(Redis);
+      expect((redis as Redis).options).toMatchObject({
+        sentinels: [{ host: 'sentinel-0', port: 26379 }],
+        name: 'mymaster',
+        role: 'master',
+        password: 's3cret',
+        tls: {},
+        enableOfflineQueue: false,
+      });
+      expect(describeRedisTarget(target)).toBe('sentinel master mymaster via sentinel-0:26379');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('reads the state, the known nodes and the serving masters from CLUSTER INFO', () => {
     expect(
       parseClusterInfo(

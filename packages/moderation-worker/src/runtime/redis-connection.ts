@@ -1,17 +1,22 @@
-// The one place a Redis connection is built: a single Redis (REDIS_URL) or a Redis Cluster
-// (REDIS_CLUSTER_NODES), with the options BullMQ documents for each.
+// The one place a Redis connection is built: a single Redis (REDIS_URL), a Redis Cluster
+// (REDIS_CLUSTER_NODES) or the master Sentinel names (REDIS_SENTINELS), with BullMQ's options for each.
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { describeEndpoint } from '../commands/secret-redaction.js';
-import type { QueueConfig } from '../config.js';
+import type { RedisClusterSettings, RedisSentinelSettings } from '../config.js';
 
 /** A connection BullMQ can be opened on: one Redis, or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
-/** Where Redis is: REDIS_URL, plus REDIS_CLUSTER_NODES in cluster mode. */
-export type RedisTarget = Pick<QueueConfig, 'redisUrl' | 'redisCluster'>;
+/** Where Redis is: REDIS_URL, plus REDIS_CLUSTER_NODES in cluster mode or REDIS_SENTINELS behind Sentinel. */
+export interface RedisTarget {
+  redisUrl: string;
+  redisCluster: RedisClusterSettings | null;
+  /** Absent or null: no Sentinel. */
+  redisSentinel?: RedisSentinelSettings | null;
+}
 
-/** `single` (REDIS_URL) or `cluster` (REDIS_CLUSTER_NODES). */
-export type RedisMode = 'single' | 'cluster';
+/** `single` (REDIS_URL), `cluster` (REDIS_CLUSTER_NODES) or `sentinel` (REDIS_SENTINELS). */
+export type RedisMode = 'single' | 'cluster' | 'sentinel';
 
 /** How a connection behaves while Redis is unreachable; each role picks its own. */
 export interface ConnectionPolicy {
@@ -30,7 +35,8 @@ export interface ConnectionPolicy {
 
 /** The mode a target selects. */
 export function redisMode(target: RedisTarget): RedisMode {
-  return target.redisCluster === null ? 'single' : 'cluster';
+  if (target.redisCluster !== null) return 'cluster';
+  return target.redisSentinel ? 'sentinel' : 'single';
 }
 
 /** Builds the connection `target` names, single or cluster, with `policy`. */
@@ -40,6 +46,21 @@ export function createRedisConnection(target: RedisTarget, policy: ConnectionPol
     connectTimeout: policy.connectTimeout,
     ...(policy.commandTimeout !== undefined && { commandTimeout: policy.commandTimeout }),
   };
+  if (target.redisCluster === null && target.redisSentinel) {
+    return new Redis({
+      ...perConnection,
+      ...credentials(target.redisUrl),
+      sentinels: target.redisSentinel.nodes.map(({ host, port }) => ({ host, port })),
+      name: target.redisSentinel.masterName,
+      role: 'master',
+      enableOfflineQueue: policy.enableOfflineQueue,
+      lazyConnect: policy.lazyConnect ?? false,
+      retryStrategy: policy.retryStrategy,
+      sentinelRetryStrategy: policy.retryStrategy,
+      // Reconnect to the new master as soon as the sentinels announce a failover.
+      failoverDetector: true,
+    });
+  }
   if (target.redisCluster === null) {
     return new Redis(target.redisUrl, {
       ...perConnection,
@@ -59,9 +80,6 @@ function clusterOptions(
   policy: ConnectionPolicy,
   perConnection: RedisOptions,
 ): ClusterOptions {
-  const url = new URL(redisUrl);
-  const username = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
   return {
     lazyConnect: policy.lazyConnect ?? false,
     // Cluster-level: whether commands queue while the cluster client is not ready.
@@ -71,14 +89,21 @@ function clusterOptions(
     // checks on managed clusters (ioredis' and BullMQ's advice for ElastiCache/MemoryDB).
     dnsLookup: (address, callback) => callback(null, address),
     // BullMQ reads maxRetriesPerRequest from redisOptions on a cluster: null for workers.
-    redisOptions: {
-      ...perConnection,
-      // redis://:secret@ and redis://secret@ both mean a password without a user (as for REDIS_URL).
-      ...(password !== ''
-        ? { password, ...(username !== '' && { username }) }
-        : username !== '' && { password: username }),
-      ...(url.protocol === 'rediss:' && { tls: {} }),
-    },
+    redisOptions: { ...perConnection, ...credentials(redisUrl) },
+  };
+}
+
+/** The password, user and TLS of REDIS_URL, for the nodes of a cluster or the master behind Sentinel. */
+function credentials(redisUrl: string): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const url = new URL(redisUrl);
+  const username = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  return {
+    // redis://:secret@ and redis://secret@ both mean a password without a user (as for REDIS_URL).
+    ...(password !== ''
+      ? { password, ...(username !== '' && { username }) }
+      : username !== '' && { password: username }),
+    ...(url.protocol === 'rediss:' && { tls: {} }),
   };
 }
 
@@ -89,8 +114,11 @@ export function isCluster(connection: RedisConnection): connection is Cluster {
 
 /** What an operator may read about the target: the seed nodes or REDIS_URL's host:port, never a password. */
 export function describeRedisTarget(target: RedisTarget): string {
-  if (target.redisCluster !== null) {
-    return `cluster ${target.redisCluster.nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',')}`;
+  const list = (nodes: RedisClusterSettings['nodes']) =>
+    nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
+  if (target.redisCluster !== null) return `cluster ${list(target.redisCluster.nodes)}`;
+  if (target.redisSentinel) {
+    return `sentinel master ${target.redisSentinel.masterName} via ${list(target.redisSentinel.nodes)}`;
   }
   return describeEndpoint(target.redisUrl);
 }

@@ -15,6 +15,7 @@ export function testWorkerConfig(
     postgresPgbouncer: false,
     redisUrl: REDIS_URL,
     redisCluster: null,
+    redisSentinel: null,
     queueName: 'moderation.risk-analysis',
     addr: { host: '127.0.0.1', port: 0 },
     concurrency: 2,

@@ -36,7 +36,7 @@ export async function checkQueue(
     ];
   }
   const pong = passed('redis', `${where}: PONG`);
-  const mode = await checkRedisMode(redis);
+  const mode = await checkRedisMode(redis, config);
   const closeRoute = routeBullmqConsole(bullmqConsole);
   const queue = openRankedMatchQueue(redis, queueLocation(config));
   try {
@@ -65,9 +65,22 @@ export async function checkQueue(
   }
 }
 
-/** `single`, or `cluster` with the state, node and master counts CLUSTER INFO gives; a cluster not `ok` fails. */
-async function checkRedisMode(redis: RedisConnection): Promise<CheckResult> {
+/**
+ * `single`; `sentinel` with the master Sentinel named and its ROLE (a replica fails); or `cluster` with the
+ * state, node and master counts CLUSTER INFO gives (a cluster not `ok` fails).
+ */
+async function checkRedisMode(redis: RedisConnection, config: QueueConfig): Promise<CheckResult> {
   const name = 'redis mode';
+  if (!isCluster(redis) && config.redisSentinel) {
+    try {
+      const [role] = (await redis.call('ROLE')) as [string, ...unknown[]];
+      const at = `${redis.stream?.remoteAddress ?? '?'}:${redis.stream?.remotePort ?? '?'}`;
+      const detail = `sentinel (REDIS_SENTINELS): master ${config.redisSentinel.masterName} at ${at}, role ${role}`;
+      return role === 'master' ? passed(name, detail) : failed(name, detail);
+    } catch (error) {
+      return failed(name, `sentinel: ROLE failed: ${describeError(error)}`);
+    }
+  }
   if (!isCluster(redis)) return passed(name, 'single (REDIS_URL)');
   try {
     const { state, knownNodes, size } = await readClusterState(redis);
