@@ -2,6 +2,7 @@ import { parseGoDuration, type RiskEngineConfig, readRiskEngineEnv } from '@geod
 import { QUEUE_NAME, QUEUE_PREFIX } from './analysis/job.js';
 import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
+import type { RedisClusterSettings, RedisNode, RedisSentinelSettings } from './runtime/redis-connection.js';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
@@ -24,26 +25,6 @@ export interface DiscoverySettings {
   batchSize: number;
   /** How far behind the cursor each round looks again, for late commits (MODERATION_DISCOVERY_OVERLAP, default 5m). */
   overlapMs: number;
-}
-
-/** One `host:port` of REDIS_CLUSTER_NODES. */
-export interface RedisNode {
-  host: string;
-  port: number;
-}
-
-/** Redis Cluster mode (REDIS_CLUSTER_NODES); credentials and TLS come from REDIS_URL. */
-export interface RedisClusterSettings {
-  /** Seed nodes: the client learns the rest of the cluster (and every failover) from them. */
-  nodes: readonly RedisNode[];
-}
-
-/** Redis behind Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER); credentials and TLS come from REDIS_URL. */
-export interface RedisSentinelSettings {
-  /** Sentinels to ask where the master is. */
-  nodes: readonly RedisNode[];
-  /** The master's name in the Sentinels' configuration (`sentinel monitor <name> ...`). */
-  masterName: string;
 }
 
 /** Everything the worker process reads from its environment, validated. */

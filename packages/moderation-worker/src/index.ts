@@ -19,7 +19,7 @@ export {
   rankedMatchJobSchema,
 } from './analysis/job.js';
 export type { RunStatus } from './analysis/match-store.js';
-export type { RedisClusterSettings, RedisNode, WorkerConfig } from './config.js';
+export type { WorkerConfig } from './config.js';
 export {
   forceSchemaVersion,
   type MigrationRun,
@@ -42,4 +42,10 @@ export {
   type ReportCategory,
   recordPlayerReport,
 } from './reports/index.js';
-export type { RedisConnection, RedisTarget } from './runtime/redis-connection.js';
+export type {
+  RedisClusterSettings,
+  RedisConnection,
+  RedisNode,
+  RedisSentinelSettings,
+  RedisTarget,
+} from './runtime/redis-connection.js';

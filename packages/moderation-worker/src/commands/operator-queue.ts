@@ -5,12 +5,12 @@ import type { QueueConfig } from '../config.js';
 import { routeBullmqConsole } from '../runtime/bullmq-console.js';
 import {
   createRedisConnection,
-  describeRedisTarget,
   type RedisConnection,
   type RedisTarget,
 } from '../runtime/redis-connection.js';
 import { describeError } from './checks/check-result.js';
 import { type CommandOutput, failure, warning } from './command-io.js';
+import { describeRedisTarget } from './secret-redaction.js';
 
 /** How long an operator command waits for Redis to connect, and for each command, by default. */
 export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;

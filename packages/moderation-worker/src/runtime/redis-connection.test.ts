@@ -1,17 +1,13 @@
 import { type PrivateRedisCluster, pollUntil, startPrivateRedisCluster } from '@geoduels/test-support';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRedisTarget } from '../commands/secret-redaction.js';
 import { REQUIRED_SCHEMA_VERSION } from '../db/migrate.js';
 import type { Database } from '../db/pool.js';
 import { captureLogger, createMigratedDatabase } from '../test-support/worker-harness.js';
 import { createReadiness } from './readiness.js';
 import { createWorkerRedis } from './redis.js';
-import {
-  createRedisConnection,
-  describeRedisTarget,
-  parseClusterInfo,
-  type RedisTarget,
-} from './redis-connection.js';
+import { createRedisConnection, parseClusterInfo, type RedisTarget } from './redis-connection.js';
 
 const FAIL_FAST = {
   maxRetriesPerRequest: 1,

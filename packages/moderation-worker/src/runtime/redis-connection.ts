@@ -1,8 +1,27 @@
 // The one place a Redis connection is built: a single Redis (REDIS_URL), a Redis Cluster
 // (REDIS_CLUSTER_NODES) or the master Sentinel names (REDIS_SENTINELS), with BullMQ's options for each.
+// It depends on ioredis alone, so the producer side can build its connections with it too.
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { describeEndpoint } from '../commands/secret-redaction.js';
-import type { RedisClusterSettings, RedisSentinelSettings } from '../config.js';
+
+/** One `host:port` of REDIS_CLUSTER_NODES or REDIS_SENTINELS. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Redis Cluster mode (REDIS_CLUSTER_NODES); credentials and TLS come from REDIS_URL. */
+export interface RedisClusterSettings {
+  /** Seed nodes: the client learns the rest of the cluster (and every failover) from them. */
+  nodes: readonly RedisNode[];
+}
+
+/** Redis behind Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER); credentials and TLS come from REDIS_URL. */
+export interface RedisSentinelSettings {
+  /** Sentinels to ask where the master is. */
+  nodes: readonly RedisNode[];
+  /** The master's name in the Sentinels' configuration (`sentinel monitor <name> ...`). */
+  masterName: string;
+}
 
 /** A connection BullMQ can be opened on: one Redis, or a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
@@ -110,17 +129,6 @@ function credentials(redisUrl: string): Pick<RedisOptions, 'username' | 'passwor
 /** True for a Redis Cluster connection. */
 export function isCluster(connection: RedisConnection): connection is Cluster {
   return connection instanceof Cluster;
-}
-
-/** What an operator may read about the target: the seed nodes or REDIS_URL's host:port, never a password. */
-export function describeRedisTarget(target: RedisTarget): string {
-  const list = (nodes: RedisClusterSettings['nodes']) =>
-    nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
-  if (target.redisCluster !== null) return `cluster ${list(target.redisCluster.nodes)}`;
-  if (target.redisSentinel) {
-    return `sentinel master ${target.redisSentinel.masterName} via ${list(target.redisSentinel.nodes)}`;
-  }
-  return describeEndpoint(target.redisUrl);
 }
 
 /** The fields of a `CLUSTER INFO` answer the worker reports. */

@@ -1,14 +1,10 @@
 import { openRankedMatchQueue } from '../../analysis/job.js';
 import type { QueueConfig } from '../../config.js';
 import { type BullmqConsoleRoute, routeBullmqConsole } from '../../runtime/bullmq-console.js';
-import {
-  describeRedisTarget,
-  isCluster,
-  type RedisConnection,
-  readClusterState,
-} from '../../runtime/redis-connection.js';
+import { isCluster, type RedisConnection, readClusterState } from '../../runtime/redis-connection.js';
 import { connectOperatorRedis, queueLabel, queueLocation } from '../operator-queue.js';
 import { formatCounts, readQueueStatus } from '../queue-status.js';
+import { describeRedisTarget } from '../secret-redaction.js';
 import { type CheckResult, describeError, failed, passed } from './check-result.js';
 import { evictionPolicyResult, readEvictionPolicy } from './redis-eviction.js';
 
