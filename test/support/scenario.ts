@@ -8,6 +8,7 @@ import {
   createWorkerDatabase,
   migrateWithCli,
   type PrivatePostgres,
+  pollUntil,
   prepareWorkerSchema,
   REDIS_URL,
   uniquePrefix,
@@ -137,7 +138,11 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
       ...extra,
     }),
     async enqueue(matchIds) {
-      if (producer.status !== 'ready') await new Promise((resolve) => producer.once('ready', resolve));
+      // Bounded: a producer that never reconnects (e.g. after a failover) fails the test with a reason.
+      await pollUntil(() => producer.status === 'ready', {
+        description: `the producer connection to be ready (it is ${producer.status})`,
+        timeoutMs: 30_000,
+      });
       const producerQueue = openRankedMatchQueue(producer, { name: queueName, prefix });
       try {
         for (let i = 0; i < matchIds.length; i += 200) {
@@ -154,7 +159,11 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
     async close() {
       try {
         // Remove every key of this queue: the shared Redis must not collect test leftovers.
-        await queue.obliterate({ force: true }).catch(() => undefined);
+        // Bounded, so a Redis that is gone cannot hang the close and hide the test's own failure.
+        await Promise.race([
+          queue.obliterate({ force: true }).catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+        ]);
         await queue.close().catch(() => undefined);
         connection.disconnect();
         producer.disconnect();

@@ -102,6 +102,9 @@ async function startOnce(options: PrivateRedisClusterOptions): Promise<PrivateRe
         // A replica may take over however stale it is: the tests kill masters on purpose.
         '--cluster-replica-validity-factor',
         '0',
+        // Replicas take their first copy at once (the default waits 5 s for more replicas to share it).
+        '--repl-diskless-sync-delay',
+        '0',
         '--save',
         '',
         '--appendonly',
@@ -153,6 +156,11 @@ async function startOnce(options: PrivateRedisClusterOptions): Promise<PrivateRe
           : undefined,
       { description: 'every cluster node to report cluster_state:ok', timeoutMs: 30_000 },
     );
+    // A replica promoted before its first sync would come up empty: wait until each has its master's data.
+    await pollUntil(async () => ((await replicasInSync(nodes.map((n) => n.port))) ? true : undefined), {
+      description: 'every replica to finish its first sync (master_link_status:up)',
+      timeoutMs: 30_000,
+    });
   } catch (error) {
     await destroy();
     throw error;
@@ -223,6 +231,12 @@ async function allOk(
   });
 }
 
+/** True when every replica among the nodes on `ports` reports its link to its master up. */
+async function replicasInSync(ports: readonly number[]): Promise<boolean> {
+  const infos = await Promise.all(ports.map((port) => onNode(port, (r) => r.info('replication'))));
+  return infos.every((info) => !/^role:slave\r?$/m.test(info) || /^master_link_status:up\r?$/m.test(info));
+}
+
 /** The port of the master serving `key`'s slot, as the node on `port` sees the slot map. */
 async function slotMaster(port: number, key: string): Promise<number> {
   return onNode(port, async (redis) => {
@@ -242,6 +256,8 @@ async function onNode<T>(port: number, work: (redis: Redis) => Promise<T>): Prom
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1_000,
+    // Every poll of the harness is bounded: a node that accepts but never answers fails the check.
+    commandTimeout: 2_000,
   });
   redis.on('error', () => undefined);
   try {

@@ -76,6 +76,9 @@ export async function startPrivateRedisSentinel(
     dir,
     '--dbfilename',
     `dump-${port}.rdb`,
+    // The replica takes its first copy at once (the default waits 5 s for more replicas to share it).
+    '--repl-diskless-sync-delay',
+    '0',
   ];
   const [masterPort, replicaPort, ...sentinelPorts] = await distinctFreePorts(5);
   try {
@@ -115,6 +118,14 @@ export async function startPrivateRedisSentinel(
           : undefined;
       },
       { description: 'every sentinel to know the replica and the other sentinels', timeoutMs: 30_000 },
+    );
+    // A replica promoted before its first sync would come up empty.
+    await pollUntil(
+      async () =>
+        /^master_link_status:up\r?$/m.test(await onPort(replicaPort!, (r) => r.info('replication')))
+          ? true
+          : undefined,
+      { description: 'the replica to finish its first sync (master_link_status:up)', timeoutMs: 30_000 },
     );
   } catch (error) {
     await destroy();
@@ -175,6 +186,8 @@ async function onPort<T>(port: number, work: (redis: Redis) => Promise<T>): Prom
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1_000,
+    // Every poll of the harness is bounded: a node that accepts but never answers fails the check.
+    commandTimeout: 2_000,
   });
   redis.on('error', () => undefined);
   try {
