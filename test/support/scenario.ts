@@ -8,19 +8,22 @@ import {
   createWorkerDatabase,
   migrateWithCli,
   type PrivatePostgres,
+  pollUntil,
   prepareWorkerSchema,
   REDIS_URL,
   uniquePrefix,
   type WorkerEnv,
 } from '@geoduels/test-support';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 /** Where one test file's worker lives: its database, Redis, queue prefix, and handles to observe them. */
 export interface Scenario {
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** REDIS_CLUSTER_NODES when the scenario runs on a Redis Cluster; undefined on one Redis. */
+  readonly redisClusterNodes: string | undefined;
   readonly queueName: string;
   readonly prefix: string;
   /** A pool on the scenario's database, for seeding and for observing rows. */
@@ -46,6 +49,10 @@ export interface ScenarioOptions {
   postgres?: PrivatePostgres;
   /** Use this Redis instead of the shared CI one. */
   redisUrl?: string;
+  /** Run on this Redis Cluster (a REDIS_CLUSTER_NODES value, e.g. a private cluster's `seedNodes`). */
+  redisClusterNodes?: string;
+  /** Run on the master these Sentinels name (REDIS_SENTINELS and REDIS_SENTINEL_MASTER values). */
+  redisSentinel?: { sentinels: string; masterName: string };
   /**
    * Migrate with the `moderation-worker migrate up` process (`'cli'`) or the same code in-process
    * through the package's `migrateUp` (default `'library'`, a node start-up cheaper).
@@ -78,30 +85,64 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   // A PostgreSQL restart kills idle clients; without a listener the pool's 'error' would crash the test.
   pool.on('error', () => undefined);
-  // Observation must ride out a Redis restart, so this connection retries (unlike the producer's).
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const nodesOf = (list: string) =>
+    list.split(',').map((node) => {
+      const [host, port] = node.split(':');
+      return { host: host!, port: Number(port) };
+    });
+  const clusterNodes =
+    options.redisClusterNodes === undefined ? undefined : nodesOf(options.redisClusterNodes);
+  const sentinel =
+    options.redisSentinel === undefined
+      ? undefined
+      : { nodes: nodesOf(options.redisSentinel.sentinels), masterName: options.redisSentinel.masterName };
+  // Observation must ride out a Redis restart (or a failover), so this connection retries (unlike the producer's).
+  const connection =
+    clusterNodes !== undefined
+      ? new Cluster(clusterNodes, { redisOptions: { maxRetriesPerRequest: null } })
+      : sentinel !== undefined
+        ? new Redis({ sentinels: sentinel.nodes, name: sentinel.masterName, maxRetriesPerRequest: null })
+        : new Redis(redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
   const queue = openRankedMatchQueue(connection, { name: queueName, prefix });
-  const producer = createProducerConnection(redisUrl);
+  // The API's producer connection, built the way the API builds it for this Redis.
+  const producer =
+    clusterNodes !== undefined
+      ? createProducerConnection({ redisUrl, redisCluster: { nodes: clusterNodes } })
+      : sentinel !== undefined
+        ? createProducerConnection({ redisUrl, redisCluster: null, redisSentinel: sentinel })
+        : createProducerConnection(redisUrl);
   producer.on('error', () => undefined);
 
   return {
     databaseUrl,
     redisUrl,
+    redisClusterNodes: options.redisClusterNodes,
     queueName,
     prefix,
     pool,
     queue,
     workerEnv: (extra = {}) => ({
       POSTGRES_URL: databaseUrl,
-      REDIS_URL: redisUrl,
+      ...(options.redisClusterNodes !== undefined
+        ? { REDIS_CLUSTER_NODES: options.redisClusterNodes }
+        : options.redisSentinel !== undefined
+          ? {
+              REDIS_SENTINELS: options.redisSentinel.sentinels,
+              REDIS_SENTINEL_MASTER: options.redisSentinel.masterName,
+            }
+          : { REDIS_URL: redisUrl }),
       MODERATION_QUEUE_NAME: queueName,
       MODERATION_QUEUE_PREFIX: prefix,
       MODERATION_DISCOVERY_ENABLED: 'false',
       ...extra,
     }),
     async enqueue(matchIds) {
-      if (producer.status !== 'ready') await new Promise((resolve) => producer.once('ready', resolve));
+      // Bounded: a producer that never reconnects (e.g. after a failover) fails the test with a reason.
+      await pollUntil(() => producer.status === 'ready', {
+        description: `the producer connection to be ready (it is ${producer.status})`,
+        timeoutMs: 30_000,
+      });
       const producerQueue = openRankedMatchQueue(producer, { name: queueName, prefix });
       try {
         for (let i = 0; i < matchIds.length; i += 200) {
@@ -120,7 +161,11 @@ export async function createScenario(options: ScenarioOptions): Promise<Scenario
     async close() {
       try {
         // Remove every key of this queue: the shared Redis must not collect test leftovers.
-        await queue.obliterate({ force: true }).catch(() => undefined);
+        // Bounded, so a Redis that is gone cannot hang the close and hide the test's own failure.
+        await Promise.race([
+          queue.obliterate({ force: true }).catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+        ]);
         await queue.close().catch(() => undefined);
         connection.disconnect();
         producer.disconnect();

@@ -38,7 +38,8 @@ export interface World {
 }
 
 /** Options of {@link openWorld}. */
-export interface WorldOptions extends Pick<ScenarioOptions, 'label' | 'postgres' | 'redisUrl'> {
+export interface WorldOptions
+  extends Pick<ScenarioOptions, 'label' | 'postgres' | 'redisUrl' | 'redisClusterNodes' | 'redisSentinel'> {
   /** RISK_ENGINE_TIMEOUT (default 2s: generous on a noisy 2-core machine). */
   engineTimeout?: string;
   /** Leave RISK_ENGINE_URL unset (engine disabled). */

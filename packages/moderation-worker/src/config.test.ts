@@ -12,6 +12,8 @@ describe('worker configuration', () => {
       postgresMaxConns: 10,
       postgresPgbouncer: false,
       redisUrl: 'redis://127.0.0.1:6379',
+      redisCluster: null,
+      redisSentinel: null,
       queueName: 'moderation.risk-analysis',
       queuePrefix: '{moderation}',
       addr: { port: 8093 },
@@ -93,6 +95,13 @@ describe('worker configuration', () => {
     ['POSTGRES_MAX_CONNS', '1.5'],
     ['POSTGRES_PGBOUNCER', 'yes please'],
     ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:6379,'],
+    ['REDIS_CLUSTER_NODES', 'redis-0'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:0'],
+    ['REDIS_CLUSTER_NODES', 'redis-0:70000'],
+    ['REDIS_CLUSTER_NODES', 'redis://redis-0:6379'],
+    ['REDIS_SENTINELS', 'sentinel-0'],
+    ['REDIS_SENTINEL_MASTER', 'mymaster'],
     ['MODERATION_QUEUE_NAME', 'a:b'],
     ['MODERATION_WORKER_ADDR', '8093'],
     ['MODERATION_WORKER_ADDR', ':99999'],
@@ -165,6 +174,66 @@ describe('worker configuration', () => {
     expect(() => reportRateLimitFromEnv({ MODERATION_REPORT_RATE_WINDOW: '8d' })).toThrow(
       /^MODERATION_REPORT_RATE_WINDOW: /,
     );
+  });
+
+  it('reads REDIS_CLUSTER_NODES as seed nodes, credentials and TLS staying in REDIS_URL', () => {
+    const config = workerConfigFromEnv({
+      ...BASE,
+      REDIS_URL: 'rediss://:pw@ignored:6379',
+      REDIS_CLUSTER_NODES: ' redis-0.redis:6379, 10.0.0.7:7001 ,[::1]:7002',
+    });
+    expect(config.redisUrl).toBe('rediss://:pw@ignored:6379');
+    expect(config.redisCluster).toEqual({
+      nodes: [
+        { host: 'redis-0.redis', port: 6379 },
+        { host: '10.0.0.7', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it('names the bad REDIS_CLUSTER_NODES entry and its position, and refuses a database on a cluster', () => {
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_CLUSTER_NODES: 'a:1,b' })).toThrow(
+      'REDIS_CLUSTER_NODES: entry 2 ("b") must look like host:port with a port between 1 and 65535',
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_CLUSTER_NODES: 'rediss://a:1' })).toThrow(
+      /entry 1 \("rediss:\/\/a:1"\) must be host:port, not a URL: the password and TLS \(rediss:\) come from REDIS_URL/,
+    );
+    expect(() =>
+      workerConfigFromEnv({ ...BASE, REDIS_URL: 'redis://h:6379/2', REDIS_CLUSTER_NODES: 'a:1' }),
+    ).toThrow(/^REDIS_URL: selects database 2, but Redis Cluster has only database 0/);
+    // Without a cluster a database in REDIS_URL stays valid.
+    expect(workerConfigFromEnv({ ...BASE, REDIS_URL: 'redis://h:6379/2' }).redisCluster).toBeNull();
+  });
+
+  it('reads REDIS_SENTINELS and REDIS_SENTINEL_MASTER, and refuses one without the other or beside a cluster', () => {
+    expect(
+      workerConfigFromEnv({
+        ...BASE,
+        REDIS_SENTINELS: 'sentinel-0:26379, sentinel-1:26379',
+        REDIS_SENTINEL_MASTER: 'mymaster',
+      }).redisSentinel,
+    ).toEqual({
+      nodes: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: 'sentinel-1', port: 26379 },
+      ],
+      masterName: 'mymaster',
+    });
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_SENTINELS: 's:26379' })).toThrow(
+      /^REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS/,
+    );
+    expect(() => workerConfigFromEnv({ ...BASE, REDIS_SENTINEL_MASTER: 'mymaster' })).toThrow(
+      /^REDIS_SENTINEL_MASTER: is set but REDIS_SENTINELS/,
+    );
+    expect(() =>
+      workerConfigFromEnv({
+        ...BASE,
+        REDIS_SENTINELS: 's:26379',
+        REDIS_SENTINEL_MASTER: 'm',
+        REDIS_CLUSTER_NODES: 'c:6379',
+      }),
+    ).toThrow(/^REDIS_SENTINELS: cannot be combined with REDIS_CLUSTER_NODES/);
   });
 
   it('lets the client name its own variables', () => {

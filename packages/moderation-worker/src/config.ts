@@ -4,6 +4,7 @@ import { WorkerConfigError } from './errors.js';
 import { webhookUrlProblem } from './notifications/webhook-url.js';
 import type { ReportRateLimit } from './reports/report-rate-limit.js';
 import type { RetentionSettings } from './retention/retention.js';
+import type { RedisClusterSettings, RedisNode, RedisSentinelSettings } from './runtime/redis-connection.js';
 import { type TracingSettings, tracingSettingsFromEnv } from './tracing/tracing-settings.js';
 
 /** Where the health/metrics HTTP server listens; `host` undefined means every interface. */
@@ -35,7 +36,15 @@ export interface WorkerConfig {
   postgresMaxConns: number;
   /** Transaction pooling in front of PostgreSQL: never use named prepared statements (default false). */
   postgresPgbouncer: boolean;
+  /**
+   * REDIS_URL: the Redis itself, or with REDIS_CLUSTER_NODES only the credentials and the scheme
+   * (rediss: turns TLS on) used for every cluster node.
+   */
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: seed nodes of a Redis Cluster; null: the single Redis at REDIS_URL. */
+  redisCluster: RedisClusterSettings | null;
+  /** REDIS_SENTINELS + REDIS_SENTINEL_MASTER: the master Sentinel names; null: no Sentinel. */
+  redisSentinel: RedisSentinelSettings | null;
   queueName: string;
   /** BullMQ key prefix, hash-tagged so every key of the queue lands in one Redis Cluster slot. */
   queuePrefix: string;
@@ -79,7 +88,10 @@ export interface WorkerConfig {
 type Env = Record<string, string | undefined>;
 
 /** Where the queue lives: the part of the config the operator commands need. */
-export type QueueConfig = Pick<WorkerConfig, 'redisUrl' | 'queueName' | 'queuePrefix'>;
+export type QueueConfig = Pick<
+  WorkerConfig,
+  'redisUrl' | 'redisCluster' | 'redisSentinel' | 'queueName' | 'queuePrefix'
+>;
 
 /** Reads and validates the worker's environment; throws WorkerConfigError (or the client's ConfigError). */
 export function workerConfigFromEnv(env: Env): WorkerConfig {
@@ -119,10 +131,31 @@ export function postgresPgbouncerFromEnv(env: Env): boolean {
   return boolean(env, 'POSTGRES_PGBOUNCER', false);
 }
 
-/** REDIS_URL, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */
+/** REDIS_URL, REDIS_CLUSTER_NODES, MODERATION_QUEUE_NAME and MODERATION_QUEUE_PREFIX alone (enqueue, backfill). */
 export function queueConfigFromEnv(env: Env): QueueConfig {
+  const redisUrl = url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const redisCluster = redisClusterFromEnv(env);
+  const redisSentinel = redisSentinelFromEnv(env);
+  if (redisCluster !== null && redisSentinel !== null) {
+    throw new WorkerConfigError(
+      'REDIS_SENTINELS',
+      'cannot be combined with REDIS_CLUSTER_NODES: set the one your Redis deployment is (Sentinel or Cluster)',
+    );
+  }
+  if (redisCluster !== null) {
+    // A cluster has database 0 only; a database in REDIS_URL would be silently ignored.
+    const db = new URL(redisUrl).pathname.replace(/^\//, '');
+    if (db !== '' && db !== '0') {
+      throw new WorkerConfigError(
+        'REDIS_URL',
+        `selects database ${db}, but Redis Cluster has only database 0 (with REDIS_CLUSTER_NODES set, REDIS_URL gives only the credentials and rediss: for TLS)`,
+      );
+    }
+  }
   return {
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl,
+    redisCluster,
+    redisSentinel,
     queueName: queueName(env),
     queuePrefix: optional(env, 'MODERATION_QUEUE_PREFIX') ?? QUEUE_PREFIX,
   };
@@ -170,6 +203,58 @@ export function reportRateLimitFromEnv(env: Env): ReportRateLimit {
     // A minute to a week: shorter lets a flood through in bursts, longer punishes honest players for weeks.
     windowMs: duration(env, 'MODERATION_REPORT_RATE_WINDOW', '1h', 60_000, 604_800_000),
   };
+}
+
+/** REDIS_CLUSTER_NODES alone: null when unset; throws WorkerConfigError naming the bad entry. */
+export function redisClusterFromEnv(env: Env): RedisClusterSettings | null {
+  const value = optional(env, 'REDIS_CLUSTER_NODES');
+  if (value === undefined) return null;
+  const nodes = value
+    .split(',')
+    .map((entry, index) => redisNode('REDIS_CLUSTER_NODES', entry.trim(), index + 1));
+  return { nodes };
+}
+
+/** REDIS_SENTINELS and REDIS_SENTINEL_MASTER: null when neither is set; one without the other is an error. */
+export function redisSentinelFromEnv(env: Env): RedisSentinelSettings | null {
+  const value = optional(env, 'REDIS_SENTINELS');
+  const masterName = optional(env, 'REDIS_SENTINEL_MASTER');
+  if (value === undefined) {
+    if (masterName !== undefined) {
+      throw new WorkerConfigError(
+        'REDIS_SENTINEL_MASTER',
+        'is set but REDIS_SENTINELS (the sentinels, host:port,...) is not',
+      );
+    }
+    return null;
+  }
+  const nodes = value.split(',').map((entry, index) => redisNode('REDIS_SENTINELS', entry.trim(), index + 1));
+  if (masterName === undefined) {
+    throw new WorkerConfigError(
+      'REDIS_SENTINEL_MASTER',
+      'is required with REDIS_SENTINELS: the master name the sentinels monitor (e.g. mymaster)',
+    );
+  }
+  return { nodes, masterName };
+}
+
+function redisNode(name: string, entry: string, position: number): RedisNode {
+  if (entry === '') throw new WorkerConfigError(name, `entry ${position} is empty (a stray comma?)`);
+  if (entry.includes('://')) {
+    throw new WorkerConfigError(
+      name,
+      `entry ${position} ("${entry}") must be host:port, not a URL: the password and TLS (rediss:) come from REDIS_URL`,
+    );
+  }
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]@/\s]+)):(\d{1,5})$/.exec(entry);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65_535) {
+    throw new WorkerConfigError(
+      name,
+      `entry ${position} ("${entry}") must look like host:port with a port between 1 and 65535`,
+    );
+  }
+  return { host: (match[1] ?? match[2])!, port };
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -59,3 +59,10 @@ export {
   type ReportRejection,
   recordPlayerReport,
 } from './reports/index.js';
+export type {
+  RedisClusterSettings,
+  RedisConnection,
+  RedisNode,
+  RedisSentinelSettings,
+  RedisTarget,
+} from './runtime/redis-connection.js';

@@ -1,7 +1,6 @@
 // Wiring only: builds the process from its config and tears it down in order.
 import { createRiskClient } from '@geoduels/risk-client';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AnswerBudget, DEFAULT_ANSWER_BUDGET, withAnswerBudget } from './analysis/answer-budget.js';
 import { DISCOVERY_OFF, type Discovery, startDiscovery } from './analysis/discovery.js';
@@ -30,6 +29,7 @@ import { createProcessRegistry, createWorkerMetrics } from './runtime/metrics.js
 import { readQueueStats, registerQueueMetrics } from './runtime/queue-metrics.js';
 import { createReadiness, type Readiness } from './runtime/readiness.js';
 import { createWorkerRedis, whenRedisReady } from './runtime/redis.js';
+import { type RedisConnection, redisMode } from './runtime/redis-connection.js';
 import { loadTracing, type Tracing } from './tracing/tracing.js';
 
 /** A running worker process. */
@@ -73,8 +73,8 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     // Readiness logs the outage once; a pooled connection's own death is detail.
     onIdleError: (error) => logger.debug({ err: error }, 'idle postgres connection lost'),
   });
-  const queueRedis = createWorkerRedis(config.redisUrl, 'queue', logger);
-  const probeRedis = createWorkerRedis(config.redisUrl, 'probe', logger);
+  const queueRedis = createWorkerRedis(config, 'queue', logger);
+  const probeRedis = createWorkerRedis(config, 'probe', logger);
   // Scrape-time reads on the fail-fast probe connection: a dead Redis costs a scrape its bound, no more.
   const metricsQueue = openRankedMatchQueue(probeRedis, {
     name: config.queueName,
@@ -107,14 +107,19 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
   readiness.start();
   const http = await startHealthServer(config.addr, readiness, registry);
   logger.info(
-    { port: http.port, engine: config.riskEngine.enabled ? 'enabled' : 'disabled', queue: config.queueName },
+    {
+      port: http.port,
+      engine: config.riskEngine.enabled ? 'enabled' : 'disabled',
+      queue: config.queueName,
+      redis: redisMode(config),
+    },
     'moderation worker started',
   );
 
   let worker: Worker | undefined;
   let delivery: OutboxDelivery | undefined;
   let retention: Retention | undefined;
-  let discoveryRedis: Redis | undefined;
+  let discoveryRedis: RedisConnection | undefined;
   let recovery: RecoverySweep | undefined;
   let stopping = false;
   const consuming = readiness.whenSchemaCurrent().then(async (current) => {
@@ -185,7 +190,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
       'consuming jobs',
     );
     // Its own fail-fast connection: a pass must not wait on a dead Redis while it holds its rows.
-    discoveryRedis = createWorkerRedis(config.redisUrl, 'producer', logger);
+    discoveryRedis = createWorkerRedis(config, 'producer', logger);
     // The first pass should find Redis connected rather than report a spurious failure.
     await whenRedisReady(discoveryRedis, 2_000);
     if (stopping) return;

@@ -35,6 +35,17 @@ export {
 } from './private-postgres.js';
 export { type PrivateRedis, type PrivateRedisOptions, ping, startPrivateRedis } from './private-redis.js';
 export {
+  type ClusterNodeProcess,
+  type PrivateRedisCluster,
+  type PrivateRedisClusterOptions,
+  startPrivateRedisCluster,
+} from './private-redis-cluster.js';
+export {
+  type PrivateRedisSentinel,
+  type PrivateRedisSentinelOptions,
+  startPrivateRedisSentinel,
+} from './private-redis-sentinel.js';
+export {
   type ExitState,
   type ManagedProcess,
   type SpawnOptions,

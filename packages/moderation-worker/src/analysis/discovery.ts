@@ -7,12 +7,12 @@
 // inside the overlap) is the same BullMQ job, so it is never analysed twice.
 import { randomUUID } from 'node:crypto';
 import type { Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DiscoverySettings } from '../config.js';
 import type { Database } from '../db/pool.js';
 import type { WorkerMetrics } from '../runtime/metrics.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 import {
   advanceCursor,
   type CursorState,
@@ -62,7 +62,7 @@ export type SweepOutcome =
 export interface DiscoveryOptions {
   db: Database;
   /** A connection that fails at once while Redis is down (the sweep opens the queue on it, and closes only the queue). */
-  connection: Redis;
+  connection: RedisConnection;
   /** Where the analysis queue lives. */
   queue: QueueLocation;
   settings: Pick<DiscoverySettings, 'intervalMs' | 'batchSize' | 'overlapMs'>;

@@ -1,8 +1,8 @@
 // BullMQ wiring of the flow: maps each MatchOutcome onto the queue (complete, delay, rate-limit, fail).
 import { DelayedError, type Job, type Telemetry, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../runtime/metrics.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 import { type AnalyzeMatchDeps, analyzeMatch, type MatchOutcome } from './analyze-match.js';
 import {
   type BackoffPolicy,
@@ -24,7 +24,7 @@ import { type Parking, parkDue, removeWhenCompleted } from './parking.js';
 /** Everything the analysis worker is built from. */
 export interface AnalysisWorkerDeps {
   /** Non-blocking connection (maxRetriesPerRequest: null); BullMQ duplicates it for blocking reads. */
-  connection: Redis;
+  connection: RedisConnection;
   queueName?: string;
   prefix?: string;
   concurrency: number;

@@ -120,6 +120,7 @@ describe('moderation-worker check', () => {
     for (const name of ['config', 'worker /health', 'worker /health/live', 'worker /health/ready', 'redis']) {
       expect(row(out.stdout, name)).toMatch(/\bOK\b/);
     }
+    expect(row(out.stdout, 'redis mode')).toMatch(/OK +single \(REDIS_URL\)$/);
     expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/OK +noeviction$/);
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/OK .*HTTP 200/);
     expect(row(out.stdout, 'schema version')).toMatch(
@@ -248,6 +249,7 @@ describe('moderation-worker check', () => {
     );
     expect(code).toBe(1);
     expect(row(out.stdout, 'redis')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(row(out.stdout, 'redis mode')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'redis maxmemory-policy')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'queue')).toMatch(/FAIL +not checked: Redis unreachable/);
     expect(row(out.stdout, 'schema version')).toMatch(/FAIL +127\.0\.0\.1:\d+: .*ECONNREFUSED/);

@@ -1,7 +1,7 @@
 // The analysis queue's failed jobs as an operator sees them: listed, retried, cleaned.
 import { Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { rankedMatchJobId } from '../analysis/job.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 
 /** One failed job, as `queue failed` shows it. */
 export interface FailedJob {
@@ -115,7 +115,7 @@ async function retryIfFailed(job: Job): Promise<'retried' | string> {
  * by failure time, the same order `cleanFailedJobs` removes by, so the two always agree.
  */
 export async function countFailedJobsOlderThan(
-  redis: Redis,
+  redis: RedisConnection,
   queue: Queue,
   olderThanMs: number,
   now: number,

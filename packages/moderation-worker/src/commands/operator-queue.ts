@@ -1,13 +1,17 @@
 // The one Redis connection policy of the operator commands (enqueue, backfill, queue, check).
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { openRankedMatchQueue, type QueueLocation } from '../analysis/job.js';
 import type { QueueConfig } from '../config.js';
 import { DeadlineError, withDeadline } from '../lib/deadline.js';
 import { routeBullmqConsole } from '../runtime/bullmq-console.js';
+import {
+  createRedisConnection,
+  type RedisConnection,
+  type RedisTarget,
+} from '../runtime/redis-connection.js';
 import { describeError } from './checks/check-result.js';
 import { type CommandOutput, failure, warning } from './command-io.js';
-import { describeEndpoint } from './secret-redaction.js';
+import { describeRedisTarget } from './secret-redaction.js';
 
 /** How long an operator command waits for Redis to connect, and for each command, by default. */
 export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;
@@ -17,10 +21,11 @@ export const OPERATOR_REDIS_TIMEOUT_MS = 3_000;
  * unreachable (no reconnect loop, no offline queue) so a command never hangs on a dead Redis. The
  * whole connect (TCP, AUTH, ready check, a PING) has one bound, `timeoutMs`: a host that accepts the
  * connection and never answers (a frozen Redis, a proxy with nothing behind it) fails as fast as a
- * refused one.
+ * refused one. On a cluster it
+ * resolves once the slot map is loaded from a seed node.
  */
-export async function connectOperatorRedis(url: string, timeoutMs: number): Promise<Redis> {
-  const redis = new Redis(url, {
+export async function connectOperatorRedis(target: RedisTarget, timeoutMs: number): Promise<RedisConnection> {
+  const redis = createRedisConnection(target, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -70,13 +75,13 @@ export function queueLabel(config: QueueConfig): string {
 export async function withOperatorQueue(
   io: CommandOutput,
   config: QueueConfig,
-  work: (queue: Queue, redis: Redis) => Promise<number>,
+  work: (queue: Queue, redis: RedisConnection) => Promise<number>,
 ): Promise<number> {
-  let redis: Redis;
+  let redis: RedisConnection;
   try {
-    redis = await connectOperatorRedis(config.redisUrl, OPERATOR_REDIS_TIMEOUT_MS);
+    redis = await connectOperatorRedis(config, OPERATOR_REDIS_TIMEOUT_MS);
   } catch (error) {
-    return failure(io, `Redis at ${describeEndpoint(config.redisUrl)} unreachable: ${describeError(error)}`);
+    return failure(io, `Redis at ${describeRedisTarget(config)} unreachable: ${describeError(error)}`);
   }
   const closeRoute = routeBullmqConsole(({ message }) => warning(io, `BullMQ: ${message}`));
   const queue = openRankedMatchQueue(redis, queueLocation(config));

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { queueConfigFromEnv } from '../config.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 import { describeError } from './checks/check-result.js';
 import { type CommandOutput, defineCommand, EXIT, failure, readConfig, usageError } from './command-io.js';
 import {
@@ -66,7 +66,7 @@ export const queueCommand = defineCommand({
 
 interface ActionContext {
   queue: Queue;
-  redis: Redis;
+  redis: RedisConnection;
   label: string;
   io: CommandOutput;
 }

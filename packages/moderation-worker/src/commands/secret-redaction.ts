@@ -1,5 +1,7 @@
 // Last line of defence for operator output: whatever a driver or server puts into an error
 // message, the configured secrets never reach the terminal (or a CI log that captures it).
+
+import type { RedisNode, RedisTarget } from '../runtime/redis-connection.js';
 import { otlpHeaderValues } from '../tracing/tracing-settings.js';
 
 type Env = Record<string, string | undefined>;
@@ -60,4 +62,15 @@ export function describeEndpoint(url: string): string {
   } catch {
     return '[unparseable url]';
   }
+}
+
+/** What an operator may read about the target: the seed nodes or REDIS_URL's host:port, never a password. */
+export function describeRedisTarget(target: RedisTarget): string {
+  const list = (nodes: readonly RedisNode[]) =>
+    nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
+  if (target.redisCluster !== null) return `cluster ${list(target.redisCluster.nodes)}`;
+  if (target.redisSentinel) {
+    return `sentinel master ${target.redisSentinel.masterName} via ${list(target.redisSentinel.nodes)}`;
+  }
+  return describeEndpoint(target.redisUrl);
 }

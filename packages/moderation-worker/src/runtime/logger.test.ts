@@ -62,7 +62,11 @@ describe('the process logger', () => {
 
   it('logs a lost Redis connection at debug (readiness logs the outage) with the socket error’s stack and code', async () => {
     const { lines, logger } = capturingLogger('debug');
-    const redis = createWorkerRedis(`redis://127.0.0.1:${await closedPort()}`, 'probe', logger);
+    const redis = createWorkerRedis(
+      { redisUrl: `redis://127.0.0.1:${await closedPort()}`, redisCluster: null },
+      'probe',
+      logger,
+    );
     try {
       await expect.poll(() => lines.length, { timeout: 5_000 }).toBeGreaterThan(0);
     } finally {

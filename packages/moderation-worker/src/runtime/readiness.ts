@@ -1,5 +1,4 @@
 // Cheap periodic probes, cached: /health/ready answers from memory and never waits on a dead peer.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DISCOVERY_OFF, type DiscoveryStatus } from '../analysis/discovery.js';
 import { readSchemaVersion } from '../db/migrate.js';
@@ -9,6 +8,7 @@ import type { DependencyLog } from './dependency-log.js';
 import type { WorkerMetrics } from './metrics.js';
 import { DEFERRED_BACKLOG_SQL } from './readiness-sql.js';
 import { lastRedisError } from './redis.js';
+import { probeRedis, type RedisConnection } from './redis-connection.js';
 import { readMaxmemoryPolicy, SAFE_MAXMEMORY_POLICY } from './redis-policy.js';
 
 /** The state of one dependency as last probed. */
@@ -30,7 +30,7 @@ export interface HealthSnapshot {
 /** What the probes need. */
 export interface ReadinessDeps {
   /** A connection with the offline queue disabled, so PING fails at once while Redis is down. */
-  redis: Redis;
+  redis: RedisConnection;
   db: Database;
   requiredVersion: number;
   riskEngineState: () => string;
@@ -85,7 +85,7 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
 
   const probe = async (): Promise<HealthSnapshot> => {
     const [pong, version] = await Promise.allSettled([
-      withDeadline(deps.redis.ping(), timeoutMs),
+      withDeadline(probeRedis(deps.redis), timeoutMs),
       withDeadline(readSchemaVersion(deps.db.pool), timeoutMs),
     ]);
     redis = pong.status === 'fulfilled' ? 'up' : 'down';

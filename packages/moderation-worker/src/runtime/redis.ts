@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisConnection, type RedisConnection, type RedisTarget } from './redis-connection.js';
 
 /** Purpose of a worker-side Redis connection. */
 export type RedisRole = 'queue' | 'probe' | 'producer';
@@ -20,8 +20,8 @@ export function lastRedisError(redis: Redis): Error | null {
  * enqueues) connections fail at once while it is down. Outages are logged once, by readiness
  * (dependency-log.ts); a connection's own errors are debug lines.
  */
-export function createWorkerRedis(url: string, role: RedisRole, logger: Logger): Redis {
-  const redis = new Redis(url, {
+export function createWorkerRedis(target: RedisTarget, role: RedisRole, logger: Logger): RedisConnection {
+  const redis = createRedisConnection(target, {
     maxRetriesPerRequest: role === 'queue' ? null : 1,
     enableOfflineQueue: role === 'queue',
     connectTimeout: 5_000,
@@ -47,7 +47,7 @@ export function createWorkerRedis(url: string, role: RedisRole, logger: Logger):
 }
 
 /** Resolves once `redis` is ready, or after `ms` (a Redis that is down must not block startup). */
-export function whenRedisReady(redis: Redis, ms: number): Promise<void> {
+export function whenRedisReady(redis: RedisConnection, ms: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);

@@ -14,6 +14,8 @@ export function testWorkerConfig(
     postgresMaxConns: 4,
     postgresPgbouncer: false,
     redisUrl: REDIS_URL,
+    redisCluster: null,
+    redisSentinel: null,
     queueName: 'moderation.risk-analysis',
     addr: { host: '127.0.0.1', port: 0 },
     concurrency: 2,

@@ -17,6 +17,7 @@ import { migrateUp } from '../db/migrate.js';
 import { createDatabase, type Database } from '../db/pool.js';
 import { createLogger } from '../runtime/logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../runtime/metrics.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 
 /** A fresh database with the API schema and every migration applied; `drop()` removes it. */
 export function createMigratedTempDatabase(label: string): Promise<TempDatabase> {
@@ -301,7 +302,7 @@ export async function stateAfterRun(queue: Queue, jobId: string, ms: number): Pr
 }
 
 /** Resolves to `connection` once it is ready. */
-export async function readyConnection(connection: Redis): Promise<Redis> {
+export async function readyConnection<C extends RedisConnection>(connection: C): Promise<C> {
   await eventually(async () => (connection.status === 'ready' ? true : undefined));
   return connection;
 }
