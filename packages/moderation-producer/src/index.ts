@@ -23,3 +23,14 @@ export {
 } from './queue/enqueue.js';
 export { createProducerConnection } from './queue/producer-connection.js';
 export { openRankedMatchQueue, type QueueLocation } from './queue/ranked-match-queue.js';
+export {
+  type ConnectionPolicy,
+  createRedisConnection,
+  type RedisClusterSettings,
+  type RedisConnection,
+  type RedisMode,
+  type RedisNode,
+  type RedisSentinelSettings,
+  type RedisTarget,
+  redisMode,
+} from './queue/redis-connection.js';

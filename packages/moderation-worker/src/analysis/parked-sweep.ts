@@ -6,12 +6,12 @@
 // makes a second enqueue of a match the same job. A pass that Redis fails is rolled back: its rows stay
 // parked and the next pass takes them again.
 import type { Queue, Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../db/pool.js';
 import { withDeadline } from '../lib/deadline.js';
 import type { BreakerState, WorkerMetrics } from '../runtime/metrics.js';
+import type { RedisConnection } from '../runtime/redis-connection.js';
 import { JOB_NAME, openRankedMatchQueue, type QueueLocation, rankedMatchJobId } from './job.js';
 import { ABANDON_EXPIRED_PARKED_SQL, CLAIM_PARKED_SQL, COUNT_PARKED_SQL, UNPARK_SQL } from './parking-sql.js';
 
@@ -49,7 +49,7 @@ export interface RecoveryPass {
 export interface RecoverySweepOptions {
   db: Database;
   /** A connection that fails at once while Redis is down (the sweep opens the queue on it, and closes only the queue). */
-  connection: Redis;
+  connection: RedisConnection;
   queue: QueueLocation;
   /** What the engine's state allows now. */
   scope: () => RecoveryScope;

@@ -4,13 +4,13 @@ import { createRedisConnection, type RedisConnection, type RedisTarget } from '.
 /** Purpose of a worker-side Redis connection. */
 export type RedisRole = 'queue' | 'probe' | 'producer';
 
-const lastErrors = new WeakMap<Redis, Error>();
+const lastErrors = new WeakMap<RedisConnection, Error>();
 
 /**
  * Why `redis` is down (the first socket error or close since it was last ready: ECONNREFUSED,
  * NOAUTH, "connection closed by the server"), while it is down; else null.
  */
-export function lastRedisError(redis: Redis): Error | null {
+export function lastRedisError(redis: RedisConnection): Error | null {
   return redis.status === 'ready' ? null : (lastErrors.get(redis) ?? null);
 }
 
