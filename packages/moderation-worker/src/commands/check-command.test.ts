@@ -130,7 +130,7 @@ describe('moderation-worker check', () => {
       `OK      ${prefix}:${QUEUE_NAME} running; waiting 1, active 0`,
     );
     expect(row(out.stdout, 'notifications')).toMatch(/OK +no dead-lettered review notifications$/);
-    expect(out.stdout).toMatch(/all 10 checks passed/);
+    expect(out.stdout).toMatch(/all 11 checks passed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -144,7 +144,7 @@ describe('moderation-worker check', () => {
       await engine.up();
     }
     expect(row(out.stdout, 'risk engine /health/ready')).toMatch(/FAIL .*network/);
-    expect(out.stdout).toMatch(/1 of 10 checks failed/);
+    expect(out.stdout).toMatch(/1 of 11 checks failed/);
     expectNoSecrets(out.stdout + out.stderr);
   });
 
@@ -316,13 +316,13 @@ describe('moderation-worker check', () => {
       checks: { name: string; status: string; detail: string }[];
     };
     expect(report.ok).toBe(false);
-    expect(report.summary).toBe('1 of 10 checks failed');
-    expect(report.counts).toEqual({ ok: 9, fail: 1, skip: 0 });
+    expect(report.summary).toBe('1 of 11 checks failed');
+    expect(report.counts).toEqual({ ok: 10, fail: 1, skip: 0 });
     // The same rows, in the same order, as the table prints.
     expect(report.checks.map((c) => c.name)).toEqual(
       table.out.stdout
         .split('\n')
-        .slice(1, 11)
+        .slice(1, 12)
         .map((line) => line.split(/ {2,}/)[0]),
     );
     expect(report.checks.find((c) => c.name === 'worker /health/ready')).toEqual({
@@ -367,7 +367,7 @@ describe('moderation-worker check', () => {
             `redis maxmemory-policy     FAIL    ${detail}`,
           );
           expect(row(out.stdout, 'redis')).toMatch(/OK +127\.0\.0\.1:\d+: PONG/);
-          expect(out.stdout).toMatch(/1 of 10 checks failed/);
+          expect(out.stdout).toMatch(/1 of 11 checks failed/);
         }
         // BullMQ's own console warning about it arrives in the bin's one error form, on stderr.
         expect(out.stderr).toBe(

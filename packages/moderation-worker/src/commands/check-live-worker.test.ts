@@ -99,12 +99,12 @@ describe('operator commands against the running worker', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^worker \/health\/ready +OK +HTTP 200$/m);
     expect(result.stdout).toMatch(/^risk engine \/health\/ready +OK /m);
-    expect(result.stdout).toMatch(/all 10 checks passed/);
+    expect(result.stdout).toMatch(/all 11 checks passed/);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
 
     const json = await runCli(['check', '--worker-url', workerUrl, '--json']);
     expect(json.code, json.stdout + json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, summary: 'all 10 checks passed' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, summary: 'all 11 checks passed' });
   });
 
   it('queue pause makes check fail until queue resume, while the worker stays ready', async () => {
