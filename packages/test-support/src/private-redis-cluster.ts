@@ -5,11 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { pollUntil } from './poll.js';
 import { freePort } from './ports.js';
 import { ping } from './private-redis.js';
 import { type ManagedProcess, spawnManaged } from './processes.js';
+import { onRedisPort } from './redis-on-port.js';
 
 const run = promisify(execFile);
 
@@ -219,7 +219,7 @@ async function allOk(
   size: number,
 ): Promise<boolean> {
   const infos = await Promise.all(
-    ports.map((port) => onNode(port, (r) => r.cluster('INFO')).catch(() => '')),
+    ports.map((port) => onRedisPort(port, (r) => r.cluster('INFO')).catch(() => '')),
   );
   return infos.every((info) => {
     const text = String(info);
@@ -233,37 +233,17 @@ async function allOk(
 
 /** True when every replica among the nodes on `ports` reports its link to its master up. */
 async function replicasInSync(ports: readonly number[]): Promise<boolean> {
-  const infos = await Promise.all(ports.map((port) => onNode(port, (r) => r.info('replication'))));
+  const infos = await Promise.all(ports.map((port) => onRedisPort(port, (r) => r.info('replication'))));
   return infos.every((info) => !/^role:slave\r?$/m.test(info) || /^master_link_status:up\r?$/m.test(info));
 }
 
 /** The port of the master serving `key`'s slot, as the node on `port` sees the slot map. */
 async function slotMaster(port: number, key: string): Promise<number> {
-  return onNode(port, async (redis) => {
+  return onRedisPort(port, async (redis) => {
     const slot = Number(await redis.cluster('KEYSLOT', key));
     const ranges = await redis.cluster('SLOTS');
     const master = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2];
     if (master === undefined) throw new Error(`slot ${slot} of ${key} has no master`);
     return Number(master[1]);
   });
-}
-
-async function onNode<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1_000,
-    // Every poll of the harness is bounded: a node that accepts but never answers fails the check.
-    commandTimeout: 2_000,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
 }

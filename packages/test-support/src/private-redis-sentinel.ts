@@ -3,11 +3,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pollUntil } from './poll.js';
 import { freePort } from './ports.js';
 import { ping } from './private-redis.js';
 import { type ManagedProcess, spawnManaged } from './processes.js';
+import { onRedisPort } from './redis-on-port.js';
 
 /** A Sentinel-watched master/replica pair owned by one test file. */
 export interface PrivateRedisSentinel {
@@ -122,7 +122,7 @@ export async function startPrivateRedisSentinel(
     // A replica promoted before its first sync would come up empty.
     await pollUntil(
       async () =>
-        /^master_link_status:up\r?$/m.test(await onPort(replicaPort!, (r) => r.info('replication')))
+        /^master_link_status:up\r?$/m.test(await onRedisPort(replicaPort!, (r) => r.info('replication')))
           ? true
           : undefined,
       { description: 'the replica to finish its first sync (master_link_status:up)', timeoutMs: 30_000 },
@@ -134,7 +134,7 @@ export async function startPrivateRedisSentinel(
 
   const liveSentinel = () => sentinelPorts.find((port) => byPort.get(port!)?.exitState === undefined)!;
   const currentMaster = async () => {
-    const [, port] = (await onPort(liveSentinel(), (r) =>
+    const [, port] = (await onRedisPort(liveSentinel(), (r) =>
       r.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME),
     )) as [string, string];
     return Number(port);
@@ -154,7 +154,7 @@ export async function startPrivateRedisSentinel(
         async () => {
           const port = await currentMaster();
           if (port === deadPort) return undefined;
-          const [role] = (await onPort(port, (r) => r.call('ROLE'))) as [string];
+          const [role] = (await onRedisPort(port, (r) => r.call('ROLE'))) as [string];
           return role === 'master' ? port : undefined;
         },
         { description: `the sentinels to promote a replica in place of ${deadPort}`, timeoutMs },
@@ -172,28 +172,8 @@ async function distinctFreePorts(count: number): Promise<number[]> {
 
 /** `SENTINEL MASTER <name>` on the Sentinel at `port`, as a field map. */
 async function sentinelMaster(port: number): Promise<Record<string, string>> {
-  const flat = (await onPort(port, (r) => r.call('SENTINEL', 'master', MASTER_NAME))) as string[];
+  const flat = (await onRedisPort(port, (r) => r.call('SENTINEL', 'master', MASTER_NAME))) as string[];
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
   return fields;
-}
-
-async function onPort<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1_000,
-    // Every poll of the harness is bounded: a node that accepts but never answers fails the check.
-    commandTimeout: 2_000,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
 }

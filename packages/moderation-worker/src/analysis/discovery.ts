@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DiscoverySettings } from '../config.js';
 import type { Database } from '../db/pool.js';
+import { IntervalPause } from '../lib/interval-pause.js';
 import type { WorkerMetrics } from '../runtime/metrics.js';
 import type { RedisConnection } from '../runtime/redis-connection.js';
 import {
@@ -127,7 +128,7 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
   let known: { lastSweepAt: Date | null; lagSeconds: number | null; seenAt: number } | null = null;
   let stopped = false;
   let failing = false;
-  let wake: (() => void) | null = null;
+  const pause = new IntervalPause(settings.intervalMs);
 
   const remember = (row: StatusRow | undefined): void => {
     if (row === undefined) return;
@@ -257,16 +258,7 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
       }
       const lag = status().lagSeconds;
       if (lag !== null) metrics.discoveryLag.set(lag);
-      if (!stopped && !full) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, settings.intervalMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-      }
+      if (!stopped && !full) await pause.wait();
     }
   };
 
@@ -282,7 +274,7 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
     stop() {
       stopping ??= (async () => {
         stopped = true;
-        wake?.();
+        pause.wake();
         await loop;
         await queue.close().catch(() => undefined);
       })();

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../db/pool.js';
 import { withDeadline } from '../lib/deadline.js';
+import { IntervalPause } from '../lib/interval-pause.js';
 import type { BreakerState, WorkerMetrics } from '../runtime/metrics.js';
 import type { RedisConnection } from '../runtime/redis-connection.js';
 import { JOB_NAME, openRankedMatchQueue, type QueueLocation, rankedMatchJobId } from './job.js';
@@ -93,8 +94,7 @@ export function startRecoverySweep(options: RecoverySweepOptions): RecoverySweep
   queue.on('error', (error) => logger.debug({ err: error }, 'recovery sweep queue error'));
   let stopped = false;
   let failing = false;
-  let woken = false;
-  let wakeLoop: (() => void) | null = null;
+  const pause = new IntervalPause(options.intervalMs);
 
   const pass = async (client: pg.PoolClient): Promise<Omit<RecoveryPass, 'parked'>> => {
     const at = now();
@@ -183,19 +183,7 @@ export function startRecoverySweep(options: RecoverySweepOptions): RecoverySweep
         failing = true;
       }
       if (stopped || full) continue;
-      if (woken) {
-        woken = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.intervalMs);
-        wakeLoop = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wakeLoop = null;
-      woken = false;
+      await pause.wait();
     }
   };
 
@@ -204,13 +192,12 @@ export function startRecoverySweep(options: RecoverySweepOptions): RecoverySweep
   return {
     sweepOnce,
     wake() {
-      woken = true;
-      wakeLoop?.();
+      pause.wake();
     },
     stop() {
       stopping ??= (async () => {
         stopped = true;
-        wakeLoop?.();
+        pause.wake();
         await loop;
         await queue.close().catch(() => undefined);
       })();
