@@ -56,7 +56,8 @@ function env(port: number): NodeJS.ProcessEnv {
   return { REDIS_URL: `redis://:${PASSWORD}@127.0.0.1:${port}`, POSTGRES_URL: PG_ADMIN_URL };
 }
 
-describe.each([
+// Concurrent: each command mostly waits out its bound against the silent port.
+describe.concurrent.each([
   ['refuses connections', () => refusedPort],
   ['accepts connections and never answers', () => silentPort],
 ])('a Redis that %s', (_label, port) => {
@@ -95,7 +96,7 @@ describe.each([
   });
 });
 
-describe('the bin (dist/cli.js, built) against a Redis that never answers', () => {
+describe.concurrent('the bin (dist/cli.js, built) against a Redis that never answers', () => {
   it.each([
     ['enqueue', [MATCH]],
     ['backfill', []],
