@@ -70,5 +70,11 @@ export {
   type UnavailableReason,
 } from './result.js';
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after.js';
-export { MIN_SECRET_FRAGMENT, REDACTED, type Redact, secretRedactor } from './secret-redactor.js';
+export {
+  fragmentRedactor,
+  MIN_SECRET_FRAGMENT,
+  REDACTED,
+  type Redact,
+  secretRedactor,
+} from './secret-redactor.js';
 export * from './signals.js';

@@ -26,17 +26,33 @@ export function secretRedactor(secret: string): Redact {
       return out;
     };
   }
-  const grams = new Set<string>();
-  const chars = new Set<number>();
-  for (const form of forms) {
-    for (let i = 0; i + MIN_SECRET_FRAGMENT <= form.length; i++)
-      grams.add(form.slice(i, i + MIN_SECRET_FRAGMENT));
-    for (let i = 0; i < form.length; i++) chars.add(form.charCodeAt(i));
-  }
-  return (text) => scrubFragments(text, grams, chars);
+  return fragmentRedactor(forms, REDACTED);
 }
 
-function scrubFragments(text: string, grams: ReadonlySet<string>, chars: ReadonlySet<number>): string {
+/**
+ * Replaces every run of a text made of pieces, at least `MIN_SECRET_FRAGMENT` characters long, of
+ * any of `secrets` with one `replacement`; secrets shorter than that are ignored. The scrubbing
+ * `secretRedactor` does for the token, for other secrets (the worker's webhook URL parts).
+ */
+export function fragmentRedactor(secrets: readonly string[], replacement: string): Redact {
+  const grams = new Set<string>();
+  const chars = new Set<number>();
+  for (const secret of secrets) {
+    if (secret.length < MIN_SECRET_FRAGMENT) continue;
+    for (let i = 0; i + MIN_SECRET_FRAGMENT <= secret.length; i++)
+      grams.add(secret.slice(i, i + MIN_SECRET_FRAGMENT));
+    for (let i = 0; i < secret.length; i++) chars.add(secret.charCodeAt(i));
+  }
+  if (grams.size === 0) return (text) => text;
+  return (text) => scrubFragments(text, grams, chars, replacement);
+}
+
+function scrubFragments(
+  text: string,
+  grams: ReadonlySet<string>,
+  chars: ReadonlySet<number>,
+  replacement: string,
+): string {
   const width = MIN_SECRET_FRAGMENT;
   let out = '';
   let copied = 0;
@@ -52,7 +68,7 @@ function scrubFragments(text: string, grams: ReadonlySet<string>, chars: Readonl
     if (grams.has(text.slice(i, i + width))) {
       if (i > runEnd) {
         if (runStart >= 0) {
-          out += text.slice(copied, runStart) + REDACTED;
+          out += text.slice(copied, runStart) + replacement;
           copied = runEnd;
         }
         runStart = i;
@@ -62,5 +78,5 @@ function scrubFragments(text: string, grams: ReadonlySet<string>, chars: Readonl
     i++;
   }
   if (runStart < 0) return text;
-  return out + text.slice(copied, runStart) + REDACTED + text.slice(runEnd);
+  return out + text.slice(copied, runStart) + replacement + text.slice(runEnd);
 }
