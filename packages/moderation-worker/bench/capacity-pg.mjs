@@ -18,12 +18,15 @@ import {
   startWorker,
   stopAllProcesses,
 } from '@geoduels/test-support';
+import { benchLog, positiveInt } from './lib/cli.mjs';
 import { resetModerationTables } from './lib/database.mjs';
 import { cpuBetween, machineTicks, processCpuSnapshot, waitFor } from './lib/processes.mjs';
 import { benchPrefix, openQueue } from './lib/queue.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { imageNodeOptions, STOP_GRACE_MS, startEngine } from './lib/services.mjs';
-import { fmt } from './lib/stats.mjs';
+import { fmt, median } from './lib/stats.mjs';
+
+const log = benchLog('capacity-pg');
 
 const USAGE = `usage: node packages/moderation-worker/bench/capacity-pg.mjs [options]   (after npm run build)
 
@@ -58,17 +61,6 @@ const options = {
   poolSize: positiveInt('--pool-size', args['pool-size']),
 };
 const WARM_UP = 300;
-
-function positiveInt(name, value) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`${name} must be a positive whole number (got "${value}")`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`[capacity-pg ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 const prefixes = [];
 let db;
@@ -214,10 +206,6 @@ async function run(mode, replicas, matchIds) {
 /** The run's own backends: the workers' in direct mode, PgBouncer's server connections through it. */
 function backends(run) {
   return run.mode === 'direct' ? run.peak.direct : run.peak.pooled;
-}
-
-function median(values) {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 async function main() {

@@ -20,11 +20,14 @@ import {
 } from '@geoduels/test-support';
 import { Cluster, Redis } from 'ioredis';
 import { JOB_NAME, openRankedMatchQueue, rankedMatchJobId } from '../dist/index.js';
+import { benchLog, positiveInt } from './lib/cli.mjs';
 import { resetModerationTables } from './lib/database.mjs';
 import { cpuMs, machineTicks, waitFor } from './lib/processes.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { startEngine } from './lib/services.mjs';
 import { fmt } from './lib/stats.mjs';
+
+const log = benchLog('capacity');
 
 const { values: args } = parseArgs({
   options: {
@@ -42,17 +45,6 @@ const CONCURRENCY = positiveInt('--concurrency', args.concurrency);
 const MEMORY_MATCHES = positiveInt('--memory-matches', args['memory-matches']);
 const WARM = 300;
 const BULK = 500;
-
-function positiveInt(name, value) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`${name} must be a positive whole number (got "${value}")`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`[capacity ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 /** Pids of the redis-server processes listening on `ports` (ours: the shared Redis is other work). */
 function redisPids(ports) {

@@ -15,11 +15,14 @@ import {
   REDIS_URL,
   stopAllProcesses,
 } from '@geoduels/test-support';
+import { benchLog } from './lib/cli.mjs';
 import { peakRssMiB, waitFor } from './lib/processes.mjs';
 import { benchPrefix, openQueue } from './lib/queue.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { imageNodeOptions, STOP_GRACE_MS, startEngine, startWorker } from './lib/services.mjs';
 import { fmt } from './lib/stats.mjs';
+
+const log = benchLog('max-body');
 
 const { values: args } = parseArgs({
   options: {
@@ -40,10 +43,6 @@ if (args.help) {
   process.exit(0);
 }
 const matches = Number(args.matches);
-
-function log(message) {
-  process.stderr.write(`[max-body ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 async function main() {
   const load = loadavg()

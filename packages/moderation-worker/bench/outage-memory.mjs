@@ -25,11 +25,14 @@ import { DelayedError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFERRAL_BACKOFF } from '../dist/analysis/deferral.js';
 import { QUEUE_NAME } from '../dist/index.js';
+import { benchLog } from './lib/cli.mjs';
 import { peakRssMiB, waitFor } from './lib/processes.mjs';
 import { benchPrefix, openQueue } from './lib/queue.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { imageNodeOptions, STOP_GRACE_MS, startEngine, startWorker } from './lib/services.mjs';
 import { fmt } from './lib/stats.mjs';
+
+const log = benchLog('outage');
 
 const PHASES = ['jobs', 'parking'];
 const { values: args } = parseArgs({
@@ -50,10 +53,6 @@ const matches = Number(args.matches);
 if (!Number.isInteger(matches) || matches < 12)
   throw new RangeError('--matches must be a whole number >= 12');
 const only = new Set(args.only ? args.only.split(',') : PHASES);
-
-function log(message) {
-  process.stderr.write(`[outage ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
 
 /** used_memory of `INFO memory`, in bytes. */
 async function usedMemory(redis) {

@@ -18,6 +18,7 @@ import {
   REDIS_URL,
   stopAllProcesses,
 } from '@geoduels/test-support';
+import { benchLog, positiveInt } from './lib/cli.mjs';
 import { runClientBench } from './lib/client-bench.mjs';
 import { measureBacklog, measureLatency, measureThroughput, WARM_UP_MATCHES } from './lib/phases.mjs';
 import { machineTicks } from './lib/processes.mjs';
@@ -26,7 +27,9 @@ import { benchPrefix } from './lib/queue.mjs';
 import { detailLines, resultTable } from './lib/report.mjs';
 import { seedMatches } from './lib/seed.mjs';
 import { imageNodeOptions, startEngine } from './lib/services.mjs';
-import { fmt } from './lib/stats.mjs';
+import { fmt, median } from './lib/stats.mjs';
+
+const log = benchLog('bench');
 
 const SIZES = {
   ci: { throughput: 5_000, rounds: 3, latencySeconds: 8, backlog: 5_000, idleSeconds: 5 },
@@ -91,17 +94,6 @@ function phases(list) {
   if (unknown.length > 0)
     throw new RangeError(`--only: unknown phase ${unknown.join(', ')} (use ${PHASES.join(',')})`);
   return new Set(chosen);
-}
-
-function positiveInt(name, value) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`${name} must be a positive whole number (got "${value}")`);
-  return n;
-}
-
-function log(message) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 const prefixes = [];
@@ -250,10 +242,6 @@ async function backgroundLoad() {
     .map((v) => v.toFixed(2))
     .join(' ');
   return `machine ${fmt(busy)} % busy over 2 s, load average ${load}`;
-}
-
-function median(values) {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 /** The run with the median rate (the upper middle one for an even count); undefined for none. */
