@@ -12,7 +12,7 @@ import { batchedMatchStore } from './analysis/match-io.js';
 import { type RecoverySweep, recoveryScope, startRecoverySweep } from './analysis/parked-sweep.js';
 import { postgresRunParker } from './analysis/parking.js';
 import { createAnalysisWorker } from './analysis/worker.js';
-import { connectionSecrets, describeEndpoint } from './commands/secret-redaction.js';
+import { connectionSecrets, describeEndpoint, describeRedisTarget } from './commands/secret-redaction.js';
 import type { WorkerConfig } from './config.js';
 import { REQUIRED_SCHEMA_VERSION } from './db/migrate.js';
 import { createDatabase } from './db/pool.js';
@@ -97,7 +97,7 @@ export async function run(config: WorkerConfig, options: RunOptions): Promise<Ru
     dependencyLog: createDependencyLog({
       logger,
       secrets: connectionSecrets(config.postgresUrl, config.redisUrl),
-      endpoints: { postgres: describeEndpoint(config.postgresUrl), redis: describeEndpoint(config.redisUrl) },
+      endpoints: { postgres: describeEndpoint(config.postgresUrl), redis: describeRedisTarget(config) },
     }),
     metrics,
     ...(options.probeIntervalMs !== undefined && { intervalMs: options.probeIntervalMs }),
