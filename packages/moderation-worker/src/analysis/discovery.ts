@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DiscoverySettings } from '../config.js';
 import type { Database } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
 import { IntervalPause } from '../lib/interval-pause.js';
 import type { WorkerMetrics } from '../runtime/metrics.js';
 import type { RedisConnection } from '../runtime/redis-connection.js';
@@ -213,22 +214,8 @@ export function startDiscovery(options: DiscoveryOptions): Discovery {
   const sweepOnce = async (): Promise<SweepOutcome> => {
     // No pass without Redis: it would only hold the cursor row to roll back.
     if (connection.status !== 'ready') throw new DiscoveryRedisError(null, `connection ${connection.status}`);
-    const client = await db.pool.connect();
-    let unusable: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const outcome = await pass(client);
-      // A pass that skipped only read; ending it with COMMIT or ROLLBACK is the same.
-      await client.query('COMMIT');
-      return outcome;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        unusable = rollbackError;
-      });
-      throw error;
-    } finally {
-      client.release(unusable);
-    }
+    // A pass that skipped only read; ending it with COMMIT or ROLLBACK is the same.
+    return withTransaction(db.pool, pass);
   };
 
   const status = (): DiscoveryStatus => {

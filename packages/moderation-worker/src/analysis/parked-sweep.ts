@@ -9,6 +9,7 @@ import type { Queue, Telemetry } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
 import { withDeadline } from '../lib/deadline.js';
 import { IntervalPause } from '../lib/interval-pause.js';
 import type { BreakerState, WorkerMetrics } from '../runtime/metrics.js';
@@ -144,21 +145,7 @@ export function startRecoverySweep(options: RecoverySweepOptions): RecoverySweep
 
   const sweepOnce = async (): Promise<RecoveryPass> => {
     if (connection.status !== 'ready') throw new Error(`redis is not ready: connection ${connection.status}`);
-    const client = await db.pool.connect();
-    let unusable: Error | undefined;
-    let outcome: Omit<RecoveryPass, 'parked'>;
-    try {
-      await client.query('BEGIN');
-      outcome = await pass(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        unusable = rollbackError;
-      });
-      throw error;
-    } finally {
-      client.release(unusable);
-    }
+    const outcome = await withTransaction(db.pool, pass);
     const counted = await db.pool.query<{ n: number }>(COUNT_PARKED_SQL);
     const parked = counted.rows[0]?.n ?? 0;
     metrics.parkedBacklog.set(parked);
