@@ -13,6 +13,8 @@ const time = z.iso.datetime({ offset: true });
 export const MAX_REQUEST_PLAYERS = 64;
 /** Events of one player an analyze request carries at most (contract v1: the newest 50). */
 export const MAX_PLAYER_EVENTS = 50;
+/** Signals one analyze answer carries at most (contract v1): a longer list is an invalid response. */
+export const MAX_ANSWER_SIGNALS = 1000;
 
 /** One ranked guess event of a player, as sent to the engine. */
 export const guessEventSchema = z.object({
@@ -74,6 +76,6 @@ export type RawSignal = z.infer<typeof rawSignalSchema>;
 export const analyzeResponseSchema = z.object({
   detectorVersion: z.string(),
   factsVersion: z.string(),
-  signals: z.array(rawSignalSchema).max(1000),
+  signals: z.array(rawSignalSchema).max(MAX_ANSWER_SIGNALS),
 });
 export type AnalyzeResponse = z.infer<typeof analyzeResponseSchema>;

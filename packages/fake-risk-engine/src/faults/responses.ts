@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { FACTS_VERSION } from '@geoduels/risk-client/signals';
+import { FACTS_VERSION, MAX_ANSWER_SIGNALS } from '@geoduels/risk-client/signals';
 import { DETECTOR_VERSION } from '../detectors/index.js';
 import { sendError, sendJson } from '../respond.js';
 import type { FaultBehaviour } from './faults.js';
@@ -20,9 +20,6 @@ function oversizedBody(): Buffer {
   return oversized;
 }
 
-/** The most signals an answer may carry (the contract's bound). */
-const MAX_SIGNALS = 1000;
-
 // Built once for a placeholder subject of a uuid's length; a request's subject of the same length
 // replaces it, so the size stays exact and an engine under load is not slowed by building 1 MiB.
 let maxBodyTemplate: string | undefined;
@@ -36,7 +33,7 @@ function maxBody(subject: string): Buffer {
 }
 
 /**
- * A schema-valid answer of exactly MAX_BODY_BYTES: MAX_SIGNALS distinct signals (each its own reason
+ * A schema-valid answer of exactly MAX_BODY_BYTES: MAX_ANSWER_SIGNALS distinct signals (each its own reason
  * code, so none collapses into another) about `subject`, the padding spread over their payloads.
  */
 function maxBodyFor(subject: string): Buffer {
@@ -57,11 +54,11 @@ function maxBodyFor(subject: string): Buffer {
     JSON.stringify({
       detectorVersion: DETECTOR_VERSION,
       factsVersion: FACTS_VERSION,
-      signals: Array.from({ length: MAX_SIGNALS }, (_, i) => signal(i, pads(i))),
+      signals: Array.from({ length: MAX_ANSWER_SIGNALS }, (_, i) => signal(i, pads(i))),
     });
   const spare = MAX_BODY_BYTES - Buffer.byteLength(body(() => ''));
-  const each = Math.floor(spare / MAX_SIGNALS);
-  const rest = spare - each * MAX_SIGNALS;
+  const each = Math.floor(spare / MAX_ANSWER_SIGNALS);
+  const rest = spare - each * MAX_ANSWER_SIGNALS;
   return Buffer.from(body((i) => 'x'.repeat(each + (i < rest ? 1 : 0))));
 }
 

@@ -1,5 +1,6 @@
 // The answer budget against the real client, the fake engine over a socket and PostgreSQL.
 import type { FakeRiskEngine } from '@geoduels/fake-risk-engine';
+import { MAX_ANSWER_SIGNALS } from '@geoduels/risk-client/signals';
 import type { TempDatabase } from '@geoduels/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/pool.js';
@@ -11,7 +12,7 @@ import {
   seedMatch,
   startScriptedEngine,
 } from '../test-support/worker-harness.js';
-import { AnswerBudget, MAX_ANSWER_SIGNALS, withAnswerBudget } from './answer-budget.js';
+import { AnswerBudget, withAnswerBudget } from './answer-budget.js';
 import { directMatchStore } from './match-io.js';
 
 let temp: TempDatabase;

@@ -6,12 +6,10 @@
 // arrives, and the rest once the write is done. Ordinary answers (a few signals) give back almost
 // everything at once, so only a run of very large answers ever waits on it.
 import type { AnalyzeResult } from '@geoduels/risk-client';
-import type { AnalyzeRequest } from '@geoduels/risk-client/signals';
+import { type AnalyzeRequest, MAX_ANSWER_SIGNALS } from '@geoduels/risk-client/signals';
 import type { RiskAnalyzer } from './analyze-match.js';
 import type { MatchStore } from './match-store.js';
 
-/** The most signals one answer may carry (the contract's bound). */
-export const MAX_ANSWER_SIGNALS = 1000;
 /** Signals the answers in flight may hold at once: sixteen answers of the largest size. */
 export const DEFAULT_ANSWER_BUDGET = 16 * MAX_ANSWER_SIGNALS;
 
